@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0', maxJsonBytes: 1024 * 1024 });
+    expect(config.database.url).toBeUndefined();
+    expect(config.eventStore).toEqual({ adapter: 'postgres' });
+    expect(config.blobStorage.adapter).toBe('filesystem');
+    expect(config.models.maxBytes).toBe(50 * 1024 * 1024);
+    expect(config.log.format).toBe('pretty');
+  });
+
+  it('picks KurrentDB and MinIO when their variables are set', () => {
+    const config = loadConfig({
+      EVENTSTORE_URL: 'kurrentdb://localhost:2113?tls=false',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      S3_ACCESS_KEY: 'minio',
+      S3_SECRET_KEY: 'minio-secret',
+    });
+    expect(config.eventStore).toEqual({ adapter: 'kurrentdb', url: 'kurrentdb://localhost:2113?tls=false' });
+    expect(config.blobStorage).toMatchObject({ adapter: 'minio', endpoint: 'http://127.0.0.1:9000', bucket: 'alexandrite-models' });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT: .*got "eighty"/],
+    [{ PORT: '70000' }, /PORT:/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a URL with protocol postgres: or postgresql: \(got "<redacted>"\)/],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET: must be at least 32 characters/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL:/],
+    [{ S3_ENDPOINT: 'http://127.0.0.1:9000' }, /S3_ACCESS_KEY and S3_SECRET_KEY are required/],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ PORT: '' }).http.port).toBe(3000);
+  });
+
+  it('refuses the unsafe embedded defaults in production, naming each variable', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /NODE_ENV=production: DATABASE_URL: required .*JWT_SECRET: required .*CARRIER_WEBHOOK_SECRET: required .*S3_ENDPOINT: required/,
+    );
+  });
+
+  it('accepts a complete production configuration and logs JSON there', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://app@db:5432/alexandrite',
+      JWT_SECRET: 'x'.repeat(40),
+      CARRIER_WEBHOOK_SECRET: 'y'.repeat(20),
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_ACCESS_KEY: 'a',
+      S3_SECRET_KEY: 'b',
+    });
+    expect(config.log.format).toBe('json');
+  });
+});

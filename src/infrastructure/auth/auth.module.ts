@@ -1,0 +1,11 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthGuard } from './auth.guard';
+import { JwtService } from './jwt.service';
+
+@Global()
+@Module({
+  providers: [JwtService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [JwtService],
+})
+export class AuthModule {}

@@ -1,0 +1,43 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { AppSettings } from '../../config/app-settings';
+import { ReadinessRegistry } from '../health/readiness.registry';
+import { EventStore } from './event-store.port';
+import { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
+import { PostgresEventStore } from './postgres/postgres-event-store';
+
+/** The one place that picks the event store adapter: KurrentDB when EVENTSTORE_URL is set, else PostgreSQL. */
+export function createEventStore(settings: AppSettings): EventStore {
+  const { eventStore, database } = settings.config;
+  if (eventStore.adapter === 'kurrentdb') return new KurrentDbEventStore({ connectionString: eventStore.url });
+  return new PostgresEventStore({
+    connectionString: settings.databaseUrl,
+    poolSize: Math.max(4, Math.floor(database.poolSize / 2)),
+    logger: new Logger('EventStore'),
+  });
+}
+
+@Global()
+@Module({
+  providers: [{ provide: EventStore, inject: [AppSettings], useFactory: createEventStore }],
+  exports: [EventStore],
+})
+export class EventStoreModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(EventStore) private readonly eventStore: EventStore,
+    private readonly readiness: ReadinessRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.register({
+      name: 'eventStore',
+      check: async () => {
+        await this.eventStore.ping();
+        return { adapter: this.eventStore.adapterName };
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.eventStore.close();
+  }
+}

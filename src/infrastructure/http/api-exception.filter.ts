@@ -1,0 +1,26 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toApiError } from './error-mapping';
+
+/** Every error leaves the app as `{ code, message, details? }`; never a stack trace. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const context = host.switchToHttp();
+    const reply = context.getResponse<FastifyReply>();
+    const request = context.getRequest<FastifyRequest>();
+    sendApiError(reply, exception, request, this.logger);
+  }
+}
+
+export function sendApiError(reply: FastifyReply, exception: unknown, request: FastifyRequest | undefined, logger: Logger): void {
+  const error = toApiError(exception);
+  if (error.status >= 500) {
+    logger.error({ err: exception, method: request?.method, url: request?.url }, 'request failed');
+  }
+  if (reply.sent) return;
+  if (error.headers) void reply.headers(error.headers);
+  void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(error.toBody());
+}
