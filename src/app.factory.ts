@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { AppSettings } from './config/app-settings';
 import { ApiExceptionFilter } from './infrastructure/http/api-exception.filter';
 import { createValidationPipe } from './infrastructure/http/validation';
+import { MODEL_CONTENT_TYPES } from './modules/shop/shop-orders.controller';
 
 /** Builds the Nest app on Fastify; main.ts and the e2e tests both start it this way. */
 export async function createApp(settings: AppSettings): Promise<NestFastifyApplication> {
@@ -21,6 +22,11 @@ export async function createApp(settings: AppSettings): Promise<NestFastifyAppli
     rawBody: true,
   });
   app.useGlobalPipes(createValidationPipe());
+  // Model uploads reach their route as the raw request stream, never buffered here.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addContentTypeParser(MODEL_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
   app.useLogger(app.get(PinoNestLogger));
   app.useGlobalFilters(new ApiExceptionFilter());
   if (settings.config.swagger) {

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
 import { AppSettings } from './config/app-settings';
 import { SettingsModule } from './config/settings.module';
 import { AuthModule } from './infrastructure/auth/auth.module';
@@ -6,7 +7,12 @@ import { BlobStorageModule } from './infrastructure/blob-storage/blob-storage.mo
 import { DatabaseModule } from './infrastructure/database/database.module';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module';
 import { HealthModule } from './infrastructure/health/health.module';
+import { IdempotencyModule } from './infrastructure/http/idempotency/idempotency.module';
 import { LoggingModule } from './infrastructure/observability/logging.module';
+import { CrmModule } from './modules/crm/crm.module';
+import { MesModule } from './modules/mes/mes.module';
+import { ShopModule } from './modules/shop/shop.module';
+import { OrderCommandsModule } from './shared/order-commands/order-commands.module';
 
 @Module({})
 export class AppModule {
@@ -21,6 +27,12 @@ export class AppModule {
         EventStoreModule,
         BlobStorageModule,
         AuthModule,
+        CqrsModule.forRoot(),
+        IdempotencyModule,
+        OrderCommandsModule,
+        ShopModule,
+        CrmModule,
+        MesModule,
       ],
     };
   }

@@ -40,3 +40,20 @@ describe('the app over HTTP', () => {
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
   });
 });
+
+describe('body limits', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ MAX_JSON_BYTES: '1024' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers a JSON body over MAX_JSON_BYTES with 413 in the error shape', async () => {
+    const token = await app.token('customer');
+    const response = await app.request('/api/shop/orders', { method: 'POST', token, json: { material: 'GOLD_750', padding: 'x'.repeat(4096) } });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+});

@@ -1,0 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { CommandContext } from '../../shared/order-commands/command-context';
+import type { Principal, Role } from '../auth/principal';
+
+const ID = /^[A-Za-z0-9._:-]{1,100}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; actingRole?: Role };
+
+/** The metadata of the events a request's command appends: actor, correlation, causation, trace. */
+export function commandContextOf(request: AuthenticatedRequest): CommandContext {
+  const principal = request.principal;
+  if (!principal || !request.actingRole) throw new Error('commandContextOf needs an authenticated request');
+  const header = (name: string): string | undefined => {
+    const value = request.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const correlation = header('x-correlation-id');
+  const requestId = header('x-request-id');
+  const traceparent = header('traceparent');
+  return {
+    actor: { role: request.actingRole, id: principal.id },
+    correlationId: correlation && ID.test(correlation) ? correlation : randomUUID(),
+    causationId: requestId && ID.test(requestId) ? requestId : null,
+    ...(traceparent && TRACEPARENT.test(traceparent) ? { traceparent } : {}),
+  };
+}
+
+export const RequestCommandContext = createParamDecorator((_data: unknown, context: ExecutionContext): CommandContext =>
+  commandContextOf(context.switchToHttp().getRequest<AuthenticatedRequest>()),
+);

@@ -1,0 +1,56 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../../infrastructure/auth/roles.decorator';
+import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
+import { RequestCommandContext } from '../../infrastructure/http/request-context';
+import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
+import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
+import { runOrderCommand } from '../../shared/order-commands/execute-order-command';
+import { OrderView } from '../../shared/order-commands/order-view';
+import type { OrderCommand } from '../../shared/order-lifecycle';
+import { SellerCancelDto } from './dto/crm.dto';
+
+/** Seller actions on any order. */
+@ApiTags('crm')
+@ApiBearerAuth()
+@Roles('seller')
+@Controller('api/crm/orders')
+export class CrmOrdersController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':id/approve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Approve the priced order for manufacturing (ManufacturingApproved)' })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409)
+  approve(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
+    return this.run(orderId, context, { type: 'ApproveManufacturing', data: { approvedVia: 'seller' }, metadata: commandMetadata(context) });
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel before manufacturing starts (OrderCancelled)' })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409)
+  cancel(@Param('id', UuidParamPipe) orderId: string, @Body() body: SellerCancelDto | undefined, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
+    return this.run(orderId, context, {
+      type: 'CancelOrder',
+      data: { reasonCode: 'SELLER_CANCELLED', reason: body?.reason ?? 'cancelled by the seller' },
+      metadata: commandMetadata(context),
+    });
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Close a shipped order (OrderClosed)' })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409)
+  close(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
+    return this.run(orderId, context, { type: 'CloseOrder', data: { closedVia: 'seller', deliveredAt: null }, metadata: commandMetadata(context) });
+  }
+
+  private run(orderId: string, context: CommandContext, command: OrderCommand): Promise<OrderView> {
+    return runOrderCommand(this.commands, orderId, command, context);
+  }
+}

@@ -1,0 +1,61 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../../infrastructure/auth/roles.decorator';
+import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
+import { RequestCommandContext } from '../../infrastructure/http/request-context';
+import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
+import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
+import { runOrderCommand } from '../../shared/order-commands/execute-order-command';
+import { OrderView } from '../../shared/order-commands/order-view';
+import type { OrderCommand } from '../../shared/order-lifecycle';
+import { ShipOrderDto } from './dto/mes.dto';
+
+/** Factory-floor steps: take into work, complete, pack, ship. */
+@ApiTags('mes')
+@ApiBearerAuth()
+@Roles('operator')
+@Controller('api/mes/orders')
+export class MesOrdersController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':id/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Take an approved order into work (ManufacturingStarted)' })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409)
+  start(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
+    return this.run(orderId, context, { type: 'StartManufacturing', data: {}, metadata: commandMetadata(context) });
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Manufacturing done (ManufacturingCompleted)' })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409)
+  complete(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
+    return this.run(orderId, context, { type: 'CompleteManufacturing', data: {}, metadata: commandMetadata(context) });
+  }
+
+  @Post(':id/package')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Start packaging (PackagingStarted)' })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409)
+  package(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
+    return this.run(orderId, context, { type: 'StartPackaging', data: {}, metadata: commandMetadata(context) });
+  }
+
+  @Post(':id/ship')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Hand over to the carrier (OrderShipped)' })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409)
+  ship(@Param('id', UuidParamPipe) orderId: string, @Body() body: ShipOrderDto, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
+    return this.run(orderId, context, { type: 'ShipOrder', data: { trackingNumber: body.trackingNumber }, metadata: commandMetadata(context) });
+  }
+
+  private run(orderId: string, context: CommandContext, command: OrderCommand): Promise<OrderView> {
+    return runOrderCommand(this.commands, orderId, command, context);
+  }
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles } from '../../infrastructure/auth/roles.decorator';
+import type { Principal } from '../../infrastructure/auth/principal';
+import { ApiError } from '../../infrastructure/http/api-error';
+import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
+import { type AuthenticatedRequest, RequestCommandContext } from '../../infrastructure/http/request-context';
+import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
+import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
+import { ExecuteOrderCommand, runOrderCommand } from '../../shared/order-commands/execute-order-command';
+import { assertCanAccess } from '../../shared/order-commands/order-access';
+import { OrderCommandExecutor } from '../../shared/order-commands/order-command.executor';
+import { CommandAccepted, OrderView, toOrderView } from '../../shared/order-commands/order-view';
+import type { OrderCommand } from '../../shared/order-lifecycle';
+import { CatalogService } from './catalog/catalog.service';
+import { CancelOrderDto, ChooseCatalogItemDto, CreateOrderDto } from './dto/shop.dto';
+import { MaterialsPolicy } from './materials.policy';
+import { ModelUploadService } from './model-upload/model-upload.service';
+
+export const MODEL_CONTENT_TYPES = ['model/stl', 'application/sla', 'application/vnd.ms-pki.stl', 'application/octet-stream'];
+
+@ApiTags('shop')
+@ApiBearerAuth()
+@Roles('customer')
+@Controller('api/shop/orders')
+export class ShopOrdersController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly orders: OrderCommandExecutor,
+    private readonly uploads: ModelUploadService,
+    private readonly catalog: CatalogService,
+    private readonly materials: MaterialsPolicy,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Start an order (OrderInitiated)' })
+  @ApiResponse({ status: 201, type: CommandAccepted })
+  @ApiErrorResponses(400, 401, 403, 422)
+  async create(@Body() body: CreateOrderDto, @CurrentPrincipal() principal: Principal, @RequestCommandContext() context: CommandContext): Promise<CommandAccepted> {
+    this.materials.assertKnown(body.material);
+    const orderId = randomUUID();
+    const result = await this.commands.execute(
+      new ExecuteOrderCommand(
+        orderId,
+        {
+          type: 'InitiateOrder',
+          data: { orderId, customerRef: principal.id, channel: 'shop', partnerId: null, material: body.material },
+          metadata: commandMetadata(context),
+        },
+        context,
+      ),
+    );
+    return { id: orderId, status: result.state.status ?? 'INITIATED', revision: Number(result.revision) };
+  }
+
+  @Put(':id/model')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Upload or replace the 3D model (raw binary/ASCII STL or OBJ body; format detected from the bytes)' })
+  @ApiConsumes(...MODEL_CONTENT_TYPES)
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409, 413, 415, 422)
+  upload(
+    @Param('id', UuidParamPipe) orderId: string,
+    @Req() request: AuthenticatedRequest,
+    @Headers('content-length') contentLength: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @RequestCommandContext() context: CommandContext,
+  ): Promise<OrderView> {
+    const body = request.body as IncomingMessage | undefined;
+    if (!body || typeof body.pipe !== 'function') {
+      // Another parser took the body: the Content-Type was not one of ours.
+      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the model as ${MODEL_CONTENT_TYPES.join(', ')}`);
+    }
+    return this.uploads.upload({
+      orderId,
+      body,
+      contentLength: contentLength === undefined ? undefined : Number(contentLength),
+      principal,
+      actingRole: request.actingRole ?? 'customer',
+      context,
+    });
+  }
+
+  @Post(':id/model/from-catalog')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Use a catalogue piece as the model (no upload)' })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409, 422)
+  async fromCatalog(
+    @Param('id', UuidParamPipe) orderId: string,
+    @Body() body: ChooseCatalogItemDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestCommandContext() context: CommandContext,
+  ): Promise<OrderView> {
+    const item = await this.catalog.model(body.catalogItemId);
+    return this.run(orderId, principal, context, {
+      type: 'AttachModel',
+      data: { source: 'catalog', catalogItemId: item.id, blobKey: item.blobKey, sha256: item.sha256, sizeBytes: item.sizeBytes, format: 'stl-binary', triangleCount: item.triangleCount },
+      metadata: commandMetadata(context),
+    });
+  }
+
+  @Post(':id/submit')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Submit for pricing (OrderSubmitted); the price follows asynchronously' })
+  @ApiResponse({ status: 202, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409)
+  async submit(@Param('id', UuidParamPipe) orderId: string, @CurrentPrincipal() principal: Principal, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
+    return this.run(orderId, principal, context, {
+      type: 'SubmitOrder',
+      data: { submissionId: randomUUID() },
+      metadata: commandMetadata(context),
+    });
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel before manufacturing starts (OrderCancelled)' })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404, 409)
+  async cancel(
+    @Param('id', UuidParamPipe) orderId: string,
+    @Body() body: CancelOrderDto | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @RequestCommandContext() context: CommandContext,
+  ): Promise<OrderView> {
+    return this.run(orderId, principal, context, {
+      type: 'CancelOrder',
+      data: { reasonCode: 'CUSTOMER_REQUEST', reason: body?.reason ?? 'cancelled by the customer' },
+      metadata: commandMetadata(context),
+    });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One of my orders: status, model, price (replayed from its stream)' })
+  @ApiResponse({ status: 200, type: OrderView })
+  @ApiErrorResponses(400, 401, 403, 404)
+  async get(@Param('id', UuidParamPipe) orderId: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
+    const { state, revision } = await this.orders.load(orderId);
+    assertCanAccess(principal, 'customer', state);
+    return toOrderView(state, revision);
+  }
+
+  private run(orderId: string, principal: Principal, context: CommandContext, command: OrderCommand): Promise<OrderView> {
+    return runOrderCommand(this.commands, orderId, command, context, { authorize: (state) => assertCanAccess(principal, 'customer', state) });
+  }
+}

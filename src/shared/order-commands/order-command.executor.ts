@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AppSettings } from '../../config/app-settings';
+import {
+  EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type RecordedEvent,
+  WrongExpectedRevisionError,
+} from '../../infrastructure/event-store/event-store.port';
+import { conflict } from '../../infrastructure/http/api-error';
+import {
+  decide,
+  EVENT_SCHEMA_VERSIONS,
+  evolve,
+  initialState,
+  type OrderCommand,
+  type OrderEvent,
+  type OrderState,
+} from '../order-lifecycle';
+import type { CommandContext } from './command-context';
+
+export const orderStreamId = (orderId: string): string => `order-${orderId}`;
+
+export interface ExecutionResult {
+  state: OrderState;
+  /** Revision of the stream's last event after the command. */
+  revision: bigint;
+  /** The events this command appended (empty when the decision was a no-op). */
+  appended: RecordedEvent[];
+}
+
+export interface ExecuteOptions {
+  /** Runs on the loaded state before deciding; throws to refuse (e.g. 404 for another customer's order). */
+  authorize?: (state: OrderState) => void;
+}
+
+/**
+ * The generic command handler: load the order's stream, fold it with
+ * `evolve`, `decide`, append with the expected revision. On a concurrent
+ * change it re-reads and re-decides (the new state may now refuse the
+ * command, which is the right answer to a race), a bounded number of times,
+ * then answers 409.
+ */
+@Injectable()
+export class OrderCommandExecutor {
+  private readonly retries: number;
+
+  constructor(
+    @Inject(EventStore) private readonly eventStore: EventStore,
+    settings: AppSettings,
+  ) {
+    this.retries = settings.config.commands.retries;
+  }
+
+  async execute(orderId: string, command: OrderCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<ExecutionResult> {
+    const streamId = orderStreamId(orderId);
+    for (let attempt = 0; ; attempt++) {
+      const { state, revision } = await this.load(orderId);
+      options.authorize?.(state);
+      const decided = decide(command, state);
+      if (decided.length === 0) return { state, revision, appended: [] };
+      const envelopes = decided.map((event) => this.envelope(event, command, context));
+      const expected: ExpectedRevision = revision < 0n ? 'no_stream' : revision;
+      try {
+        const result = await this.eventStore.append(streamId, envelopes, expected);
+        const appended = envelopes.map((event, index) => recorded(streamId, event, revision + 1n + BigInt(index), result.position));
+        return { state: appended.reduce(evolveRecorded, state), revision: result.nextExpectedRevision, appended };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (attempt >= this.retries) {
+          throw conflict('CONCURRENT_MODIFICATION', `order ${orderId} kept changing while this command was decided; retry`, {
+            attempts: attempt + 1,
+          });
+        }
+      }
+    }
+  }
+
+  /** The order's current state and revision (-1n when the stream does not exist). */
+  async load(orderId: string, toRevision?: bigint): Promise<{ state: OrderState; revision: bigint; events: RecordedEvent[] }> {
+    const events = await this.eventStore.readStream(orderStreamId(orderId), toRevision === undefined ? {} : { toRevision });
+    const state = events.reduce(evolveRecorded, initialState());
+    const last = events.at(-1);
+    return { state, revision: last ? last.revision : -1n, events };
+  }
+
+  private envelope(event: OrderEvent, command: OrderCommand, context: CommandContext): NewEvent {
+    return {
+      id: randomUUID(),
+      type: event.type,
+      data: event.data,
+      metadata: {
+        correlationId: context.correlationId,
+        causationId: context.causationId,
+        ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+        actor: context.actor,
+        occurredAt: command.metadata.now,
+        schemaVersion: EVENT_SCHEMA_VERSIONS[event.type],
+      },
+    };
+  }
+}
+
+export function evolveRecorded(state: OrderState, event: RecordedEvent): OrderState {
+  return evolve(state, event as unknown as Parameters<typeof evolve>[1]);
+}
+
+function recorded(streamId: string, event: NewEvent, revision: bigint, lastPosition: bigint): RecordedEvent {
+  // Positions of all but the last event of a batch are not returned by append; the stream read gives them.
+  return { ...event, streamId, revision, position: lastPosition, recordedAt: new Date() };
+}
