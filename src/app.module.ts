@@ -12,6 +12,7 @@ import { LoggingModule } from './infrastructure/observability/logging.module';
 import { CrmModule } from './modules/crm/crm.module';
 import { MesModule } from './modules/mes/mes.module';
 import { ShopModule } from './modules/shop/shop.module';
+import { SupportModule } from './modules/support/support.module';
 import { OrderCommandsModule } from './shared/order-commands/order-commands.module';
 
 @Module({})
@@ -33,6 +34,7 @@ export class AppModule {
         ShopModule,
         CrmModule,
         MesModule,
+        SupportModule,
       ],
     };
   }

@@ -1,0 +1,62 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../../infrastructure/auth/roles.decorator';
+import { badRequest, notFound } from '../../infrastructure/http/api-error';
+import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
+import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
+import { OrderCommandExecutor } from '../../shared/order-commands/order-command.executor';
+import { StateQueryDto } from './dto/support.dto';
+import { buildTimeline, eventsUpTo, type OrderTimeline, type ReplayPoint, replay } from './history/order-timeline';
+
+/** Support's read-only tools over an order's own event stream. */
+@ApiTags('support')
+@ApiBearerAuth()
+@Roles('support', 'admin')
+@Controller('api/support/orders')
+export class SupportOrdersController {
+  constructor(private readonly orders: OrderCommandExecutor) {}
+
+  @Get(':id/history')
+  @ApiOperation({ summary: "Every event of the order's stream with its metadata, and the time spent in each status" })
+  @ApiErrorResponses(400, 401, 403, 404)
+  async history(@Param('id', UuidParamPipe) orderId: string): Promise<OrderTimeline> {
+    const { events } = await this.orders.load(orderId);
+    if (events.length === 0) throw notFound('ORDER_NOT_FOUND', `no order ${orderId}`);
+    return buildTimeline(orderId, events, new Date());
+  }
+
+  @Get(':id/state')
+  @ApiOperation({ summary: "The order's state replayed from its events up to ?revision=N or ?at=<ISO time> (time travel)" })
+  @ApiErrorResponses(400, 401, 403, 404)
+  async state(@Param('id', UuidParamPipe) orderId: string, @Query() query: StateQueryDto) {
+    const point = replayPoint(query);
+    const { events } = await this.orders.load(orderId);
+    if (events.length === 0) throw notFound('ORDER_NOT_FOUND', `no order ${orderId}`);
+    const lastRevision = Number(events.at(-1)!.revision);
+    if ('revision' in point && point.revision > lastRevision) {
+      throw notFound('REVISION_NOT_FOUND', `order ${orderId} has revisions 0 to ${lastRevision}, not ${point.revision}`, { lastRevision });
+    }
+    const replayed = eventsUpTo(events, point);
+    if (replayed.length === 0) {
+      throw notFound('ORDER_NOT_YET_CREATED', `order ${orderId} did not exist yet at ${query.at}; it was created at ${events[0]!.metadata.occurredAt}`, {
+        createdAt: events[0]!.metadata.occurredAt,
+      });
+    }
+    const last = replayed.at(-1)!;
+    return {
+      orderId,
+      asOf: { revision: Number(last.revision), occurredAt: last.metadata.occurredAt, eventType: last.type },
+      latestRevision: lastRevision,
+      state: replay(replayed),
+    };
+  }
+}
+
+function replayPoint(query: StateQueryDto): ReplayPoint {
+  if (query.revision !== undefined && query.at !== undefined) {
+    throw badRequest('AMBIGUOUS_REPLAY_POINT', 'give either ?revision=N or ?at=<ISO time>, not both');
+  }
+  if (query.revision !== undefined) return { revision: query.revision };
+  if (query.at !== undefined) return { at: new Date(query.at) };
+  throw badRequest('REPLAY_POINT_REQUIRED', 'give ?revision=N (0 = the first event) or ?at=<ISO-8601 time>');
+}
