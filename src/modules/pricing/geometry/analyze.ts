@@ -78,7 +78,7 @@ function analyzeSoup(positions: Float32Array, limits: ModelLimits, mayReusePosit
   }
   if (triangleCount === 0) return emptyAnalysis([modelIssue('EMPTY_MODEL', 'model has no triangles')]);
   const measures = measureTriangles(positions);
-  const mesh = weldVertices(positions);
+  const mesh = weldVertices(positions, limits.weldToleranceMm ?? 0);
   // From here on the soup is dead: welding and measuring were its last readers.
   const topology = analyzeEdges(mesh.indices, mesh.vertexCount, mayReusePositions ? Scratch.reusing(positions) : Scratch.none());
   const boundingBox = boundingBoxOf(mesh.vertices);

@@ -30,6 +30,12 @@ export interface EdgeTopology {
   readonly inconsistentEdges: number;
   /** Connected components of faces sharing an edge (collapsed faces excluded). */
   readonly shellCount: number;
+  /**
+   * The shell of each face, numbered 0.. in order of each shell's first face,
+   * -1 for collapsed faces; null when there is at most one shell (the common
+   * case pays nothing for it).
+   */
+  readonly faceShells: Int32Array | null;
   /** A few edges of each kind as vertex index pairs [a0, b0, a1, b1, ...]. */
   readonly samples: { readonly open: readonly number[]; readonly nonManifold: readonly number[]; readonly inconsistent: readonly number[] };
 }
@@ -43,7 +49,8 @@ export function analyzeEdges(indices: Uint32Array, vertexCount: number, scratch:
   const buckets = bucketEdgesByMinVertex(indices, vertexCount, faceCount, scratch);
   const shells = new FaceUnion(scratch.int32(faceCount));
   const counts = classifyEdges(buckets, vertexCount, shells);
-  return { ...counts, shellCount: shells.countRoots(indices) };
+  const shellCount = shells.countRoots(indices);
+  return { ...counts, shellCount, faceShells: shellCount > 1 ? shells.labelShells(indices) : null };
 }
 
 /**
@@ -97,7 +104,7 @@ function bucketEdgesByMinVertex(indices: Uint32Array, vertexCount: number, faceC
   return { offsets, other, faceAndDirection };
 }
 
-type EdgeCounts = Omit<EdgeTopology, 'shellCount'>;
+type EdgeCounts = Omit<EdgeTopology, 'shellCount' | 'faceShells'>;
 
 function classifyEdges(buckets: EdgeBuckets, vertexCount: number, shells: FaceUnion): EdgeCounts {
   const { offsets, other, faceAndDirection } = buckets;
@@ -175,6 +182,25 @@ class FaceUnion {
     const b = this.find(g);
     if (a < b) this.parent[b] = a;
     else if (b < a) this.parent[a] = b;
+  }
+
+  /**
+   * Shell numbers per face (see EdgeTopology.faceShells). A root is the
+   * smallest face of its set (unions hang the larger root under the smaller),
+   * so it is labelled before any face that refers to it.
+   */
+  labelShells(indices: Uint32Array): Int32Array {
+    const labels = new Int32Array(this.parent.length).fill(-1);
+    let next = 0;
+    for (let f = 0; f < labels.length; f++) {
+      const a = indices[3 * f]!;
+      const b = indices[3 * f + 1]!;
+      const c = indices[3 * f + 2]!;
+      if (a === b || b === c || c === a) continue;
+      const root = this.find(f);
+      labels[f] = root === f ? next++ : labels[root]!;
+    }
+    return labels;
   }
 
   /** Roots among the faces that have edges (collapsed faces are no shell of their own). */

@@ -1,6 +1,6 @@
 import { analyzeEdges } from './edges';
 import { MAX_ISSUE_SAMPLES, type Vec3 } from './model-issue';
-import { weldVertices } from './mesh';
+import { weldVertices, type IndexedMesh } from './mesh';
 
 /**
  * Measures a triangle soup in one pass over its floats, in float64: volume
@@ -123,4 +123,60 @@ export function measureMesh(positions: Float32Array): MeshMeasures {
     boundingBox: boundingBoxOf(mesh.vertices),
     shellCount: topology.shellCount,
   };
+}
+
+/** One shell of a multi-shell model: its own signed volume, area and box. */
+export interface ShellMeasures {
+  readonly volumeMm3: number;
+  readonly surfaceAreaMm2: number;
+  readonly boundingBox: BoundingBox;
+  /** The file triangle of the shell's first face, to point at it. */
+  readonly firstTriangle: number;
+}
+
+/**
+ * Measures each shell from the welded mesh (the soup may be gone by now),
+ * with the shell's first vertex as the reference point. `faceShells` comes
+ * from the edge analysis; only multi-shell models need this.
+ */
+export function measureShells(mesh: IndexedMesh, faceShells: Int32Array, shellCount: number): ShellMeasures[] {
+  const v = mesh.vertices;
+  const idx = mesh.indices;
+  const sixVolume = new Float64Array(shellCount);
+  const twiceArea = new Float64Array(shellCount);
+  const reference = new Float64Array(3 * shellCount);
+  const first = new Int32Array(shellCount).fill(-1);
+  const min = new Float64Array(3 * shellCount).fill(Infinity);
+  const max = new Float64Array(3 * shellCount).fill(-Infinity);
+  for (let f = 0; f < faceShells.length; f++) {
+    const s = faceShells[f]!;
+    if (s < 0) continue;
+    const a = 3 * idx[3 * f]!, b = 3 * idx[3 * f + 1]!, c = 3 * idx[3 * f + 2]!;
+    if (first[s] === -1) {
+      first[s] = f;
+      reference.set(v.subarray(a, a + 3), 3 * s);
+    }
+    for (const corner of [a, b, c]) {
+      for (let k = 0; k < 3; k++) {
+        const value = v[corner + k]!;
+        if (value < min[3 * s + k]!) min[3 * s + k] = value;
+        if (value > max[3 * s + k]!) max[3 * s + k] = value;
+      }
+    }
+    const ux = v[b]! - v[a]!, uy = v[b + 1]! - v[a + 1]!, uz = v[b + 2]! - v[a + 2]!;
+    const vx = v[c]! - v[a]!, vy = v[c + 1]! - v[a + 1]!, vz = v[c + 2]! - v[a + 2]!;
+    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    twiceArea[s] += Math.sqrt(nx * nx + ny * ny + nz * nz);
+    sixVolume[s] += (v[a]! - reference[3 * s]!) * nx + (v[a + 1]! - reference[3 * s + 1]!) * ny + (v[a + 2]! - reference[3 * s + 2]!) * nz;
+  }
+  return Array.from({ length: shellCount }, (_, s) => {
+    const lo: Vec3 = [min[3 * s]!, min[3 * s + 1]!, min[3 * s + 2]!];
+    const hi: Vec3 = [max[3 * s]!, max[3 * s + 1]!, max[3 * s + 2]!];
+    return {
+      volumeMm3: sixVolume[s]! / 6,
+      surfaceAreaMm2: twiceArea[s]! / 2,
+      boundingBox: { min: lo, max: hi, size: [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]] },
+      firstTriangle: mesh.faceSource ? mesh.faceSource[first[s]!]! : first[s]!,
+    };
+  });
 }

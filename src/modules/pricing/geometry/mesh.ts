@@ -110,7 +110,12 @@ function hashBits(x: number, y: number, z: number): number {
  * in the table: on such files two lookups in three never touch it, and a
  * file in random order loses only a few comparisons per corner.
  */
-export function weldVertices(positions: Float32Array): IndexedMesh {
+export function weldVertices(positions: Float32Array, toleranceMm = 0): IndexedMesh {
+  const exact = weldExactly(positions);
+  return toleranceMm > 0 ? mergeNearbyVertices(exact, toleranceMm) : exact;
+}
+
+function weldExactly(positions: Float32Array): IndexedMesh {
   const triangleCount = Math.floor(positions.length / 9);
   const bits = new Int32Array(positions.buffer, positions.byteOffset, triangleCount * 9);
   // A closed mesh has about half as many vertices as triangles (Euler).
@@ -164,6 +169,56 @@ export function weldVertices(positions: Float32Array): IndexedMesh {
     faceCount: faces,
     faceSource: faceSource === null ? null : faceSource.subarray(0, faces),
   };
+}
+
+/**
+ * Opt-in (ModelLimits.weldToleranceMm) for exporters that write a shared
+ * corner with slightly different floats: after exact welding, each vertex
+ * joins the first earlier representative within `toleranceMm` (Euclidean),
+ * found in the 27 grid cells around it, or becomes a representative itself.
+ * Not transitive, so a chain of close points cannot drift further than the
+ * tolerance. Faces whose corners merge become collapsed and drop out of the
+ * edge analysis like any collapsed face.
+ */
+function mergeNearbyVertices(mesh: IndexedMesh, toleranceMm: number): IndexedMesh {
+  const v = mesh.vertices;
+  const cells = new Map<string, number[]>();
+  const representatives: number[] = [];
+  const merged = new Uint32Array(mesh.vertexCount);
+  const squared = toleranceMm * toleranceMm;
+  for (let i = 0; i < mesh.vertexCount; i++) {
+    const x = v[3 * i]!, y = v[3 * i + 1]!, z = v[3 * i + 2]!;
+    const cx = Math.floor(x / toleranceMm), cy = Math.floor(y / toleranceMm), cz = Math.floor(z / toleranceMm);
+    let found = -1;
+    for (let dx = -1; dx <= 1 && found < 0; dx++) {
+      for (let dy = -1; dy <= 1 && found < 0; dy++) {
+        for (let dz = -1; dz <= 1 && found < 0; dz++) {
+          for (const candidate of cells.get(`${cx + dx},${cy + dy},${cz + dz}`) ?? []) {
+            const r = 3 * representatives[candidate]!;
+            const ex = v[r]! - x, ey = v[r + 1]! - y, ez = v[r + 2]! - z;
+            if (ex * ex + ey * ey + ez * ez <= squared) {
+              found = candidate;
+              break;
+            }
+          }
+        }
+      }
+    }
+    if (found < 0) {
+      found = representatives.length;
+      representatives.push(i);
+      const key = `${cx},${cy},${cz}`;
+      const cell = cells.get(key);
+      if (cell) cell.push(found);
+      else cells.set(key, [found]);
+    }
+    merged[i] = found;
+  }
+  if (representatives.length === mesh.vertexCount) return mesh;
+  const vertices = new Float32Array(3 * representatives.length);
+  representatives.forEach((vertex, k) => vertices.set(v.subarray(3 * vertex, 3 * vertex + 3), 3 * k));
+  const indices = mesh.indices.map((vertex) => merged[vertex]!);
+  return { ...mesh, vertices, indices, vertexCount: representatives.length };
 }
 
 /** False when any of the 9 floats is NaN or infinite (all exponent bits set). */

@@ -19,6 +19,7 @@ export const MODEL_ISSUE_CODES = [
   'INCONSISTENT_ORIENTATION',
   'MULTIPLE_SHELLS',
   'NEGATIVE_VOLUME',
+  'ZERO_VOLUME',
   'TOO_SMALL',
   'TOO_LARGE',
 ] as const;
@@ -47,6 +48,7 @@ export const ISSUE_SEVERITY: Readonly<Record<ModelIssueCode, IssueSeverity>> = {
   INCONSISTENT_ORIENTATION: 'error',
   MULTIPLE_SHELLS: 'error',
   NEGATIVE_VOLUME: 'error',
+  ZERO_VOLUME: 'error',
   TOO_SMALL: 'error',
   TOO_LARGE: 'error',
 };

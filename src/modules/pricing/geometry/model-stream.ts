@@ -49,8 +49,11 @@ export class ModelStreamAnalyzer {
 
   finish(): ModelAnalysis {
     if (this.mode === 'refused') {
+      // The same issues, in the same order, as parsing the whole file would report.
+      const declared = readDeclaredTriangleCount(this.firstBytes(84));
+      const issues = [...binaryStlLayoutIssues(declared, this.received), tooManyTriangles(this.refusedTriangles, this.limits.maxTriangles)];
       return analyzeParsedModel(
-        { format: 'stl-binary', positions: new Float32Array(0), triangleCount: this.refusedTriangles, declaredTriangleCount: null, issues: [tooManyTriangles(this.refusedTriangles, this.limits.maxTriangles)] },
+        { format: 'stl-binary', positions: new Float32Array(0), triangleCount: this.refusedTriangles, declaredTriangleCount: declared, issues },
         this.limits,
       );
     }

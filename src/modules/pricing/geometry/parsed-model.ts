@@ -23,7 +23,7 @@ export interface ParsedModel {
 /** `countIsLowerBound`: a text parser stops at the first triangle over the limit and cannot know the total. */
 export function tooManyTriangles(count: number, limit: number, countIsLowerBound = false): ModelIssue {
   const message = countIsLowerBound
-    ? `model has more than ${plural(limit, 'triangle')}, the limit`
+    ? `model has more than ${plural(limit, 'triangle')}, the limit (reading stopped at triangle ${count})`
     : `model has ${plural(count, 'triangle')}, the limit is ${limit}`;
   return modelIssue('TOO_MANY_TRIANGLES', message, count);
 }

@@ -80,11 +80,18 @@ export function binaryStlCapacity(totalLength: number): { held: number; partialB
   return { held: Math.floor(body / BINARY_STL_TRIANGLE_BYTES), partialBytes: body % BINARY_STL_TRIANGLE_BYTES };
 }
 
-/** TRUNCATED_FILE / TRIANGLE_COUNT_MISMATCH from the header count and the file length alone. */
+/**
+ * TRUNCATED_FILE / TRIANGLE_COUNT_MISMATCH from the header count and the file
+ * length alone. A partial record the header still counts on means the file
+ * was cut short; one past the declared count means stray bytes, which is a
+ * size mismatch rather than truncation. Messages give both sides in bytes, so
+ * a customer can see whether the export or the upload lost data.
+ */
 export function binaryStlLayoutIssues(declared: number, totalLength: number): ModelIssue[] {
   const { held, partialBytes } = binaryStlCapacity(totalLength);
   const issues: ModelIssue[] = [];
-  if (partialBytes > 0) {
+  const cutShort = partialBytes > 0 && held < declared;
+  if (cutShort) {
     issues.push(
       modelIssue(
         'TRUNCATED_FILE',
@@ -92,8 +99,15 @@ export function binaryStlLayoutIssues(declared: number, totalLength: number): Mo
       ),
     );
   }
-  if (held !== declared) {
-    issues.push(modelIssue('TRIANGLE_COUNT_MISMATCH', `header says ${plural(declared, 'triangle')}, file holds ${held}`));
+  if (held !== declared || (partialBytes > 0 && !cutShort)) {
+    const expectedBytes = BINARY_STL_HEADER_BYTES + BINARY_STL_TRIANGLE_BYTES * declared;
+    const content = partialBytes > 0 && !cutShort ? `${plural(held, 'whole triangle')} and ${plural(partialBytes, 'stray byte')}` : plural(held, 'whole triangle');
+    issues.push(
+      modelIssue(
+        'TRIANGLE_COUNT_MISMATCH',
+        `header says ${plural(declared, 'triangle')} (${plural(expectedBytes, 'byte')}), but the file has ${plural(totalLength, 'byte')}: ${content}`,
+      ),
+    );
   }
   return issues;
 }
@@ -349,10 +363,21 @@ function failed(format: ModelFormat | null, issues: ModelIssue[]): ParsedModel {
 
 function describeUnrecognized(bytes: Uint8Array): string {
   const base = 'not a binary STL, ASCII STL or OBJ model';
-  if (bytes.length < BINARY_STL_HEADER_BYTES) return `${base} (${plural(bytes.length, 'byte')} is shorter than a binary STL header)`;
+  const prefix = bytes.subarray(0, MODEL_SNIFF_BYTES);
+  // A text file's header count is meaningless: say what the text looks like instead.
+  if (looksLikeText(prefix) && textStart(prefix) === '') return `${base} (the file holds only whitespace)`;
+  if (looksLikeText(prefix)) return `${base} (a text file that neither starts with "solid" nor holds only OBJ lines; it starts with "${textStart(prefix)}")`;
+  if (bytes.length < BINARY_STL_HEADER_BYTES) return `${base} (the file has ${plural(bytes.length, 'byte')}, fewer than the ${BINARY_STL_HEADER_BYTES} of a binary STL header)`;
   const declared = readDeclaredTriangleCount(bytes);
   const expected = BINARY_STL_HEADER_BYTES + BINARY_STL_TRIANGLE_BYTES * declared;
   return `${base} (read as binary STL the header says ${plural(declared, 'triangle')}, i.e. ${expected} bytes, but the file has ${bytes.length})`;
+}
+
+/** The first 30 characters of the first non-blank line, for a message. */
+function textStart(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1').trimStart();
+  const line = text.split(/\r?\n/, 1)[0]!.trimEnd();
+  return line.length > 30 ? `${line.slice(0, 30)}...` : line;
 }
 
 /** No control bytes other than whitespace: ASCII STL and OBJ (UTF-8 names allowed). */
