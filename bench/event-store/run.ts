@@ -8,7 +8,7 @@
  * with the same columns and unique indexes (position, event id, stream +
  * revision). The plain side gets its position from an identity column; the
  * event store pays for what makes it an event store: the per-stream lock and
- * revision check, the idempotency lookup, the streams row, the NOTIFY.
+ * revision check, the idempotency lookup, the NOTIFY (coalesced, after commit).
  * Runs alternate (store, plain, plain, store) so drift hits both sides alike.
  *
  * Uses DATABASE_URL's server when set, else an embedded PostgreSQL.

@@ -30,11 +30,17 @@
  * appending already has an xid: append_events then checks the stream's last
  * position and raises a serialization failure (40001, retry) if it is newer.
  *
- * One round trip per append. Locking, the idempotency check (every id
- * already in the stream: no-op; some: conflict), the expected-revision check,
- * the insert (unnest ... WITH ORDINALITY), the stream revision and the NOTIFY
- * all run in event_store.append_events, called through a named (prepared)
- * statement. Failures come back as SQLSTATEs mapped in postgres-errors.ts.
+ * One round trip per append. Locking, reading the stream's revision (the
+ * highest stream_revision of its events, an index probe), the idempotency
+ * check (every id already in the stream: no-op; some: conflict), the
+ * expected-revision check and the insert (unnest ... WITH ORDINALITY) all run
+ * in event_store.append_events, called through a named (prepared) statement.
+ * Failures come back as SQLSTATEs mapped in postgres-errors.ts.
+ *
+ * No NOTIFY inside the append: PostgreSQL serialises the commits of all
+ * notifying transactions, which capped appends at one commit (one WAL flush)
+ * at a time whatever the number of writers. The adapter notifies after
+ * commit instead, one NOTIFY per few milliseconds at most (append-notifier.ts).
  *
  * Subscriptions poll the same bounded query in batches. LISTEN/NOTIFY only
  * says when to poll (see notification-listener.ts); when a notification
@@ -60,6 +66,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../event-store.port';
+import { AppendNotifier } from './append-notifier';
 import { NotificationListener } from './notification-listener';
 import { toAppendError, toEventStoreError, TooManyEventsError } from './postgres-errors';
 import { type PollSource, PostgresSubscription } from './postgres-subscription';
@@ -69,6 +76,7 @@ import {
   type AppendRow,
   type EventRow,
   HEAD_POSITION,
+  NOTIFY_APPENDED,
   PING,
   READ_ALL,
   READ_STREAM,
@@ -85,11 +93,14 @@ export interface PostgresEventStoreOptions {
   poolSize?: number;
   /** Fallback poll of idle subscriptions, for notifications that never come. Default 1000 ms. */
   pollIntervalMs?: number;
+  /** Appends finishing within this window share one NOTIFY (see append-notifier.ts). Default 5 ms. */
+  notifyDelayMs?: number;
   logger?: EventStoreLogger;
 }
 
 const DEFAULT_POOL_SIZE = 10;
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
+const DEFAULT_NOTIFY_DELAY_MS = 5;
 const DEFAULT_READ_ALL_LIMIT = 1_000;
 const DEFAULT_BATCH_SIZE = 500;
 /** Checkpoint meaning "before the first event": positions are never negative. */
@@ -103,6 +114,7 @@ export class PostgresEventStore extends EventStore implements PollSource {
   readonly adapterName = 'postgres';
   private readonly pool: Pool;
   private readonly listener: NotificationListener;
+  private readonly notifier: AppendNotifier;
   private readonly logger: EventStoreLogger;
   private readonly pollIntervalMs: number;
   private readonly subscriptions = new Set<PostgresSubscription>();
@@ -121,6 +133,7 @@ export class PostgresEventStore extends EventStore implements PollSource {
     // An idle connection that dies (server restart) must not crash the process; the next query reconnects.
     this.pool.on('error', (error) => this.logger.warn(`event store pool: idle connection failed: ${String(error)}`));
     this.listener = new NotificationListener(options.connectionString, this.logger);
+    this.notifier = new AppendNotifier(() => this.pool.query(NOTIFY_APPENDED), this.logger, options.notifyDelayMs ?? DEFAULT_NOTIFY_DELAY_MS);
   }
 
   async append(streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -142,6 +155,7 @@ export class PostgresEventStore extends EventStore implements PollSource {
     } catch (error) {
       throw toAppendError(error, streamId, expectedRevision);
     }
+    if (row.appended) this.notifier.appended();
     return { appended: row.appended, nextExpectedRevision: BigInt(row.next_revision), position: BigInt(row.last_position) };
   }
 
@@ -204,6 +218,7 @@ export class PostgresEventStore extends EventStore implements PollSource {
   private async shutDown(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     await this.listener.close();
+    await this.notifier.drain();
     await this.pool.end();
   }
 

@@ -10,7 +10,7 @@
 /** Number of positions each transaction owns: position = xid * SLOTS_PER_TRANSACTION + index. */
 export const SLOTS_PER_TRANSACTION = 4096;
 
-/** The channel append_events notifies on commit. */
+/** The channel append_events (or, for the adapter's appends, AppendNotifier) notifies on commit. */
 export const APPENDED_CHANNEL = 'event_store_appended';
 
 /**
@@ -50,9 +50,15 @@ export interface AppendRow {
  * on the append path (see bench/event-store). A name stands for one text: rename on change.
  */
 export const APPEND = {
-  name: 'event_store_append',
+  name: 'event_store_append_v2',
   text: `SELECT appended, next_revision::text AS next_revision, last_position::text AS last_position
-           FROM event_store.append_events($1::text, $2::bigint, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+           FROM event_store.append_events($1::text, $2::bigint, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], p_notify => false)`,
+};
+
+/** Sent by AppendNotifier after appends commit; asynchronous commit for this transaction only (see there). */
+export const NOTIFY_APPENDED = {
+  name: 'event_store_notify_appended',
+  text: `SELECT set_config('synchronous_commit', 'off', true), pg_notify('${APPENDED_CHANNEL}', '')`,
 };
 
 /** $1 stream, $2 first revision, $3 last revision (both inclusive). */
