@@ -5,6 +5,7 @@ import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppSettings } from './config/app-settings';
 import { ApiExceptionFilter } from './infrastructure/http/api-exception.filter';
+import { registerHttpSecurity } from './infrastructure/http/http-security';
 import { createValidationPipe } from './infrastructure/http/validation';
 import { MODEL_CONTENT_TYPES } from './modules/shop/shop-orders.controller';
 
@@ -12,6 +13,8 @@ import { MODEL_CONTENT_TYPES } from './modules/shop/shop-orders.controller';
 export async function createApp(settings: AppSettings): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: settings.config.http.maxJsonBytes,
+    // Behind a load balancer, the client's address (per-IP rate limits) comes from X-Forwarded-For.
+    trustProxy: settings.config.http.trustProxy,
     // Route params are validated by the routes; this keeps odd URLs a clean 404.
     routerOptions: { ignoreTrailingSlash: true },
   });
@@ -21,6 +24,7 @@ export async function createApp(settings: AppSettings): Promise<NestFastifyAppli
     // The carrier webhook's HMAC is over the exact bytes received.
     rawBody: true,
   });
+  await registerHttpSecurity(app, settings.config);
   app.useGlobalPipes(createValidationPipe());
   // Model uploads reach their route as the raw request stream, never buffered here.
   app

@@ -9,10 +9,14 @@ import { EventStoreModule } from './infrastructure/event-store/event-store.modul
 import { HealthModule } from './infrastructure/health/health.module';
 import { IdempotencyModule } from './infrastructure/http/idempotency/idempotency.module';
 import { LoggingModule } from './infrastructure/observability/logging.module';
+import { MetricsModule } from './infrastructure/observability/metrics/metrics.module';
 import { CrmModule } from './modules/crm/crm.module';
 import { MesModule } from './modules/mes/mes.module';
+import { PartnerModule } from './modules/partner/partner.module';
+import { PricingModule } from './modules/pricing/pricing.module';
 import { ShopModule } from './modules/shop/shop.module';
 import { SupportModule } from './modules/support/support.module';
+import { ProjectionsModule } from './projections/projections.module';
 import { OrderCommandsModule } from './shared/order-commands/order-commands.module';
 
 @Module({})
@@ -23,6 +27,7 @@ export class AppModule {
       imports: [
         SettingsModule.forRoot(settings),
         LoggingModule,
+        MetricsModule,
         DatabaseModule,
         HealthModule,
         EventStoreModule,
@@ -31,9 +36,12 @@ export class AppModule {
         CqrsModule.forRoot(),
         IdempotencyModule,
         OrderCommandsModule,
+        ProjectionsModule,
         ShopModule,
+        PartnerModule,
         CrmModule,
         MesModule,
+        PricingModule,
         SupportModule,
       ],
     };

@@ -1,3 +1,5 @@
+// First: OpenTelemetry must patch http, pg... before anything requires them.
+import { stopTracing } from './tracing';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
           .close()
           .catch((error: unknown) => log.error({ err: error }, 'shutdown failed'))
           .then(stopEmbedded)
+          .then(stopTracing)
           .finally(() => process.exit(0));
       });
     }

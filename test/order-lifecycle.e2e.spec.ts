@@ -15,7 +15,8 @@ describe('order lifecycle over HTTP', () => {
   let operator: string;
 
   beforeAll(async () => {
-    app = await startTestApp({ MAX_MODEL_BYTES: String(MAX_MODEL_BYTES) });
+    // These tests record prices by hand (price() below); the automatic pricing worker would race them.
+    app = await startTestApp({ MAX_MODEL_BYTES: String(MAX_MODEL_BYTES), PRICING_WORKER_ENABLED: 'false' });
     [customer, otherCustomer, seller, operator] = await Promise.all([
       app.token('customer', 'cust-1'),
       app.token('customer', 'cust-2'),

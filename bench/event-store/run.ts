@@ -14,14 +14,10 @@
  * Uses DATABASE_URL's server when set, else an embedded PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Pool } from 'pg';
-import { migrateDatabase } from '../../src/infrastructure/database/data-source';
-import { startEmbeddedPostgres } from '../../src/infrastructure/database/embedded-postgres';
+import { Pool } from 'pg';
 import type { NewEvent } from '../../src/infrastructure/event-store/event-store.port';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store';
+import { createBenchDatabase, startBenchServer } from '../support/bench-database';
 import { machineLine, writeBenchmarkSection } from '../support/benchmarks-doc';
 
 const CONCURRENCIES = [1, 8, 32];
@@ -43,8 +39,8 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const server = await startServer();
-  const database = await createDatabase(server.url);
+  const server = await startBenchServer();
+  const database = await createBenchDatabase(server.url, 'event_store', { migrate: true });
   const store = new PostgresEventStore({ connectionString: database.url, poolSize: POOL_SIZE });
   const plain = new Pool({ connectionString: database.url, max: POOL_SIZE, application_name: 'bench-plain-insert' });
   try {
@@ -160,49 +156,9 @@ function renderSection(rows: Row[], catchUp: CatchUp, serverLine: string): strin
 
 // --- setup ------------------------------------------------------------------
 
-interface BenchServer {
-  url: string;
-  label: string;
-  stop(): Promise<void>;
-}
 
-async function startServer(): Promise<BenchServer> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, label: 'DATABASE_URL', stop: async () => undefined };
-  const parent = await mkdtemp(join(tmpdir(), 'alexandrite-bench-pg-'));
-  // As root, PostgreSQL runs as the `postgres` user, which must reach the directory.
-  await chmod(parent, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: join(parent, 'data'), port: 0, persistent: false });
-  return {
-    url: server.url,
-    label: 'embedded',
-    stop: async () => {
-      await server.stop();
-      await rm(parent, { recursive: true, force: true });
-    },
-  };
-}
 
-async function createDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `bench_event_store_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  await migrateDatabase(url.toString());
-  return {
-    url: url.toString(),
-    drop: () => withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
-  };
-}
 
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function createPlainTable(pool: Pool): Promise<void> {
   await pool.query(`

@@ -1,5 +1,8 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_SLA_MS, parseSlaOverrides } from '../modules/support/diagnosis/diagnose';
+import type { OrderStatus } from '../shared/order-lifecycle';
 
 /**
  * One typed, validated configuration object, read once from the environment.
@@ -41,22 +44,69 @@ const EnvSchema = z.object({
   COMMAND_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
   CATALOG_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
   SWAGGER_ENABLED: bool.default(true),
+  /** Read by src/tracing.ts before the app loads; validated here so a bad value stops start-up with this message. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
   PROJECTION_MAX_LAG_SECONDS: z.coerce.number().positive().default(30),
   PROJECTION_STANDBY_RETRY_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  /** Pricing: hard limit of one calculation; worker threads (default: the cores); test-only artificial delay. */
+  PRICING_TIMEOUT_S: z.coerce.number().positive().max(3_600).default(30),
+  PRICING_THREADS: positiveInt.max(64).optional(),
+  PRICING_WORKER_ENABLED: bool.default(true),
+  PRICING_RETRY_DELAY_S: z.coerce.number().int().min(0).max(3_600).default(2),
+  PRICING_TEST_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  QUOTE_SYNC_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  QUOTE_MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).default(200),
+  /** Security and fair use: shared rate-limit state, anonymous per-IP budget, external IdP, CORS. */
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  RATE_LIMIT_ANONYMOUS_RPS: positiveInt.max(100_000).default(20),
+  RATE_LIMIT_ANONYMOUS_BURST: z.coerce.number().int().min(0).max(100_000).default(40),
+  API_KEY_DEFAULT_RPS: positiveInt.max(100_000).default(20),
+  AUTH_JWKS_URL: url(['http:', 'https:']).optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Which proxies' X-Forwarded-For to believe (per-IP limits): `true`, a hop count, or addresses/CIDRs. */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, 'must be true, false, a hop count or a comma-separated list of addresses/CIDRs')
+    .default('false'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0))
+    .refine((origins) => origins.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin)), 'must be a comma-separated list of origins such as https://shop.example.com'),
+  /** Per-status SLA overrides for support's stuck list, e.g. `SUBMITTED=2m,SHIPPED=14d`. */
+  ORDER_SLA: z
+    .string()
+    .default('')
+    .transform((value, context) => {
+      try {
+        return parseSlaOverrides(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
 
 export interface AppConfig {
   env: Env['NODE_ENV'];
-  http: { port: number; host: string; maxJsonBytes: number };
+  http: { port: number; host: string; maxJsonBytes: number; trustProxy: boolean | number | string[] };
   dataDir: string;
   database: { url: string | undefined; poolSize: number; embeddedPort: number; embeddedDataDir: string };
   eventStore: { adapter: 'postgres' } | { adapter: 'kurrentdb'; url: string };
   blobStorage:
     | { adapter: 'filesystem'; rootDir: string }
     | { adapter: 'minio'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string };
-  auth: { jwtSecret: string | undefined };
+  auth: {
+    jwtSecret: string | undefined;
+    /** External identity provider (RS256/ES256 via JWKS); issuer and audience are required with it. */
+    jwks: { url: string; issuer: string; audience: string } | undefined;
+  };
+  /** Rate limits: shared in Redis when redisUrl is set, in process otherwise. */
+  rateLimit: { redisUrl: string | undefined; anonymousRps: number; anonymousBurst: number; apiKeyDefaultRps: number };
+  cors: { origins: string[] };
   carrier: { webhookSecret: string | undefined };
   models: { maxBytes: number };
   commands: { retries: number };
@@ -65,6 +115,18 @@ export interface AppConfig {
   swagger: boolean;
   /** The projector: readiness fails beyond maxLagSeconds; standbys retry the leader lock every standbyRetryMs. */
   projections: { maxLagSeconds: number; standbyRetryMs: number };
+  /** Pricing jobs and partner quotes (see README, Configuration). */
+  pricing: {
+    timeoutMs: number;
+    threads: number;
+    workerEnabled: boolean;
+    retryDelaySeconds: number;
+    testDelayMs: number;
+    quoteSyncWaitMs: number;
+    quoteMaxQueueDepth: number;
+  };
+  /** How long an order may stay in each non-terminal status before support's stuck list shows it. */
+  support: { slaMs: Partial<Record<OrderStatus, number>> };
 }
 
 export class ConfigError extends Error {
@@ -89,10 +151,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
     throw new ConfigError('invalid configuration: S3_ACCESS_KEY and S3_SECRET_KEY are required when S3_ENDPOINT is set');
   }
+  if (env.AUTH_JWKS_URL && (!env.AUTH_JWT_ISSUER || !env.AUTH_JWT_AUDIENCE)) {
+    throw new ConfigError('invalid configuration: AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE are required when AUTH_JWKS_URL is set');
+  }
   const dataDir = resolve(env.DATA_DIR);
   return {
     env: env.NODE_ENV,
-    http: { port: env.PORT, host: env.HOST, maxJsonBytes: env.MAX_JSON_BYTES },
+    http: { port: env.PORT, host: env.HOST, maxJsonBytes: env.MAX_JSON_BYTES, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
     dataDir,
     database: {
       url: env.DATABASE_URL,
@@ -111,7 +176,17 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
           region: env.S3_REGION,
         }
       : { adapter: 'filesystem', rootDir: resolve(dataDir, 'blobs') },
-    auth: { jwtSecret: env.JWT_SECRET },
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      jwks: env.AUTH_JWKS_URL ? { url: env.AUTH_JWKS_URL, issuer: env.AUTH_JWT_ISSUER as string, audience: env.AUTH_JWT_AUDIENCE as string } : undefined,
+    },
+    rateLimit: {
+      redisUrl: env.REDIS_URL,
+      anonymousRps: env.RATE_LIMIT_ANONYMOUS_RPS,
+      anonymousBurst: env.RATE_LIMIT_ANONYMOUS_BURST,
+      apiKeyDefaultRps: env.API_KEY_DEFAULT_RPS,
+    },
+    cors: { origins: env.CORS_ORIGINS },
     carrier: { webhookSecret: env.CARRIER_WEBHOOK_SECRET },
     models: { maxBytes: env.MAX_MODEL_BYTES },
     commands: { retries: env.COMMAND_RETRIES },
@@ -119,7 +194,23 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
     swagger: env.SWAGGER_ENABLED,
     projections: { maxLagSeconds: env.PROJECTION_MAX_LAG_SECONDS, standbyRetryMs: env.PROJECTION_STANDBY_RETRY_MS },
+    pricing: {
+      timeoutMs: Math.round(env.PRICING_TIMEOUT_S * 1000),
+      threads: env.PRICING_THREADS ?? availableParallelism(),
+      workerEnabled: env.PRICING_WORKER_ENABLED,
+      retryDelaySeconds: env.PRICING_RETRY_DELAY_S,
+      testDelayMs: env.PRICING_TEST_DELAY_MS,
+      quoteSyncWaitMs: env.QUOTE_SYNC_WAIT_MS,
+      quoteMaxQueueDepth: env.QUOTE_MAX_QUEUE_DEPTH,
+    },
+    support: { slaMs: { ...DEFAULT_SLA_MS, ...env.ORDER_SLA } },
   };
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
 }
 
 /** Production refuses the embedded defaults that would be unsafe or lossy there. */
@@ -130,6 +221,7 @@ function productionProblems(env: Env): string[] {
   if (!env.JWT_SECRET) problems.push('JWT_SECRET: required (generated secrets are for development only)');
   if (!env.CARRIER_WEBHOOK_SECRET) problems.push('CARRIER_WEBHOOK_SECRET: required (generated secrets are for development only)');
   if (!env.S3_ENDPOINT) problems.push('S3_ENDPOINT: required (the filesystem blob store does not scale out across replicas)');
+  if (env.PRICING_TEST_DELAY_MS > 0) problems.push('PRICING_TEST_DELAY_MS: must be 0 (an artificial slow calculation for crash tests only)');
   return problems;
 }
 

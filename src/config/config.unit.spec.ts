@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config';
 describe('loadConfig', () => {
   it('gives the embedded defaults when nothing is set', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0', maxJsonBytes: 1024 * 1024 });
+    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0', maxJsonBytes: 1024 * 1024, trustProxy: false });
     expect(config.database.url).toBeUndefined();
     expect(config.eventStore).toEqual({ adapter: 'postgres' });
     expect(config.blobStorage.adapter).toBe('filesystem');
@@ -55,5 +55,37 @@ describe('loadConfig', () => {
       S3_SECRET_KEY: 'b',
     });
     expect(config.log.format).toBe('json');
+  });
+
+  it('validates the pricing settings and refuses the test-only delay in production', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db:5432/a', JWT_SECRET: 'x'.repeat(40), CARRIER_WEBHOOK_SECRET: 'y'.repeat(20), S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' };
+    expect(() => loadConfig({ ...production, PRICING_TEST_DELAY_MS: '500' })).toThrow(/PRICING_TEST_DELAY_MS: must be 0/);
+    expect(() => loadConfig({ PRICING_TIMEOUT_S: 'soon' })).toThrow(/PRICING_TIMEOUT_S/);
+    const config = loadConfig({ PRICING_TIMEOUT_S: '1.5', PRICING_THREADS: '2', PRICING_WORKER_ENABLED: 'false' });
+    expect(config.pricing).toMatchObject({ timeoutMs: 1500, threads: 2, workerEnabled: false, testDelayMs: 0 });
+  });
+
+  it('reads the security settings: rate-limit store, external identity provider, CORS origins', () => {
+    expect(loadConfig({}).rateLimit).toEqual({ redisUrl: undefined, anonymousRps: 20, anonymousBurst: 40, apiKeyDefaultRps: 20 });
+    expect(loadConfig({}).auth.jwks).toBeUndefined();
+    expect(loadConfig({}).cors.origins).toEqual([]);
+    const config = loadConfig({
+      REDIS_URL: 'redis://cache:6379',
+      AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+      AUTH_JWT_ISSUER: 'https://idp.example.com/',
+      AUTH_JWT_AUDIENCE: 'alexandrite',
+      CORS_ORIGINS: 'https://shop.example.com, https://crm.example.com',
+    });
+    expect(config.rateLimit.redisUrl).toBe('redis://cache:6379');
+    expect(config.auth.jwks).toEqual({ url: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/', audience: 'alexandrite' });
+    expect(config.cors.origins).toEqual(['https://shop.example.com', 'https://crm.example.com']);
+    expect(() => loadConfig({ AUTH_JWKS_URL: 'https://idp.example.com/jwks' })).toThrow(/AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE/);
+    expect(() => loadConfig({ REDIS_URL: 'http://cache' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'shop.example.com/path' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ RATE_LIMIT_ANONYMOUS_RPS: '0' })).toThrow(/RATE_LIMIT_ANONYMOUS_RPS/);
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).http.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
   });
 });

@@ -1,18 +1,36 @@
 import { Injectable } from '@nestjs/common';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import { AppSettings } from '../../config/app-settings';
-import { unauthorized } from '../http/api-error';
+import { ApiError, unauthorized } from '../http/api-error';
 import { isUserRole, type Principal, type UserRole } from './principal';
 
 const ISSUER = 'alexandrite';
+/** Algorithms accepted from the external identity provider (asymmetric only: its keys come from the JWKS). */
+const EXTERNAL_ALGORITHMS = ['RS256', 'ES256'];
 
-/** HS256 bearer tokens with `sub` and `roles` (the embedded default identity). */
+interface ExternalIdentityProvider {
+  keys: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+}
+
+/**
+ * Bearer tokens with `sub` and `roles`: HS256 signed with JWT_SECRET (the
+ * embedded default identity), and, when AUTH_JWKS_URL is set, RS256/ES256
+ * tokens of an external identity provider, checked against its published
+ * keys, issuer and audience. Each refusal has its own code.
+ */
 @Injectable()
 export class JwtService {
   private readonly key: Uint8Array;
+  private readonly external: ExternalIdentityProvider | undefined;
 
   constructor(settings: AppSettings) {
     this.key = new TextEncoder().encode(settings.jwtSecret);
+    const jwks = settings.config.auth.jwks;
+    this.external = jwks
+      ? { keys: createRemoteJWKSet(new URL(jwks.url), { timeoutDuration: 5_000, cooldownDuration: 30_000 }), issuer: jwks.issuer, audience: jwks.audience }
+      : undefined;
   }
 
   static async sign(secret: string, subject: string, roles: UserRole[], ttlSeconds: number): Promise<string> {
@@ -26,18 +44,45 @@ export class JwtService {
   }
 
   async verify(token: string): Promise<Principal> {
+    let algorithm: string | undefined;
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER });
-      const roles = Array.isArray(payload.roles) ? payload.roles.filter(isUserRole) : [];
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
-        throw unauthorized('INVALID_TOKEN', 'the token has no usable `sub` claim');
-      }
-      if (roles.length === 0) throw unauthorized('INVALID_TOKEN', 'the token has no known role in `roles`');
-      return { kind: 'user', id: payload.sub, roles };
-    } catch (error) {
-      if (error instanceof errors.JWTExpired) throw unauthorized('TOKEN_EXPIRED', 'the token has expired');
-      if (error instanceof errors.JOSEError) throw unauthorized('INVALID_TOKEN', `the token is not valid: ${error.code}`);
-      throw error;
+      algorithm = decodeProtectedHeader(token).alg;
+    } catch {
+      throw unauthorized('INVALID_TOKEN', 'the token is not a well-formed JWT');
     }
+    const external = this.external;
+    if (algorithm !== 'HS256' && !(external && algorithm !== undefined && EXTERNAL_ALGORITHMS.includes(algorithm))) {
+      const accepted = external ? ['HS256', ...EXTERNAL_ALGORITHMS] : ['HS256'];
+      throw unauthorized('TOKEN_ALGORITHM_NOT_ALLOWED', `tokens signed with ${String(algorithm)} are not accepted (accepted: ${accepted.join(', ')})`);
+    }
+    let payload: JWTPayload;
+    try {
+      payload =
+        algorithm === 'HS256' || !external
+          ? (await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER })).payload
+          : (await jwtVerify(token, external.keys, { algorithms: EXTERNAL_ALGORITHMS, issuer: external.issuer, audience: external.audience })).payload;
+    } catch (error) {
+      throw refusal(error, algorithm !== 'HS256');
+    }
+    const roles = Array.isArray(payload.roles) ? payload.roles.filter(isUserRole) : [];
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
+      throw unauthorized('INVALID_TOKEN', 'the token has no usable `sub` claim');
+    }
+    if (roles.length === 0) throw unauthorized('INVALID_TOKEN', 'the token has no known role in `roles`');
+    return { kind: 'user', id: payload.sub, roles };
   }
+}
+
+/** jose's errors to our 401 codes; an unreachable identity provider is our problem (503), not the caller's. */
+function refusal(error: unknown, fromIdentityProvider: boolean): ApiError {
+  if (error instanceof errors.JWTExpired) return unauthorized('TOKEN_EXPIRED', 'the token has expired');
+  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return unauthorized('TOKEN_SIGNATURE_INVALID', 'the token signature does not verify with any accepted key');
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) return unauthorized('TOKEN_CLAIM_INVALID', `the token's \`${error.claim}\` claim is not accepted`);
+  if (error instanceof errors.JOSEAlgNotAllowed) return unauthorized('TOKEN_ALGORITHM_NOT_ALLOWED', 'the token algorithm is not accepted');
+  if (fromIdentityProvider && (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError))) {
+    return new ApiError(503, 'IDENTITY_PROVIDER_UNAVAILABLE', 'the identity provider keys could not be fetched; retry later', undefined, { 'retry-after': '5' });
+  }
+  return unauthorized('INVALID_TOKEN', `the token is not valid${error instanceof errors.JOSEError ? `: ${error.code}` : ''}`);
 }

@@ -8,6 +8,8 @@ export interface Principal {
   /** JWT `sub`, or the partner id of an API key. */
   id: string;
   roles: Role[];
+  /** Set for a partner API key: the key's id and its own rate limit. */
+  apiKey?: { id: string; rps: number; burst: number };
 }
 
 export function isUserRole(value: unknown): value is UserRole {

@@ -1,6 +1,10 @@
 import type { MigrationInterface } from 'typeorm';
 import { EventStoreSchema1763900000000 } from '../event-store/postgres/migrations/1763900000000-EventStoreSchema';
 import { IdempotencyKeys1763900000100 } from '../http/idempotency/migrations/1763900000100-IdempotencyKeys';
+import { OrderReadModels1763900005000 } from '../../projections/read-models/migrations/1763900005000-OrderReadModels';
+import { PricingTables1763900006000 } from '../../modules/pricing/migrations/1763900006000-PricingTables';
+import { PricingQuotes1763900006100 } from '../../modules/pricing/migrations/1763900006100-PricingQuotes';
+import { PartnerApiKeys1763900007000 } from '../../modules/partner/api-keys/migrations/1763900007000-PartnerApiKeys';
 
 /**
  * Every migration of the app, oldest first. Each module owns its tables and
@@ -10,4 +14,8 @@ import { IdempotencyKeys1763900000100 } from '../http/idempotency/migrations/176
 export const ALL_MIGRATIONS: Array<new () => MigrationInterface> = [
   EventStoreSchema1763900000000,
   IdempotencyKeys1763900000100,
+  OrderReadModels1763900005000,
+  PricingTables1763900006000,
+  PricingQuotes1763900006100,
+  PartnerApiKeys1763900007000,
 ];

@@ -1,6 +1,7 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppSettings } from '../../config/app-settings';
 import { ReadinessRegistry } from '../health/readiness.registry';
+import { InstrumentedEventStore } from '../observability/instrumented-event-store';
 import { EventStore } from './event-store.port';
 import { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 import { PostgresEventStore } from './postgres/postgres-event-store';
@@ -18,7 +19,8 @@ export function createEventStore(settings: AppSettings): EventStore {
 
 @Global()
 @Module({
-  providers: [{ provide: EventStore, inject: [AppSettings], useFactory: createEventStore }],
+  // Every append is timed, counted and traced, whichever adapter was picked.
+  providers: [{ provide: EventStore, inject: [AppSettings], useFactory: (settings: AppSettings) => new InstrumentedEventStore(createEventStore(settings)) }],
   exports: [EventStore],
 })
 export class EventStoreModule implements OnModuleInit, OnApplicationShutdown {

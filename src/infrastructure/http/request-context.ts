@@ -3,6 +3,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CommandContext } from '../../shared/order-commands/command-context';
 import type { Principal, Role } from '../auth/principal';
+import { activeTraceparent } from '../observability/tracing/event-trace';
 
 const ID = /^[A-Za-z0-9._:-]{1,100}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -19,12 +20,15 @@ export function commandContextOf(request: AuthenticatedRequest): CommandContext 
   };
   const correlation = header('x-correlation-id');
   const requestId = header('x-request-id');
-  const traceparent = header('traceparent');
+  // The active span (the HTTP server span when tracing is on) is the parent consumers should continue;
+  // without tracing, a well-formed incoming traceparent is carried through unchanged.
+  const incoming = header('traceparent');
+  const traceparent = activeTraceparent() ?? (incoming && TRACEPARENT.test(incoming) ? incoming : undefined);
   return {
     actor: { role: request.actingRole, id: principal.id },
     correlationId: correlation && ID.test(correlation) ? correlation : randomUUID(),
     causationId: requestId && ID.test(requestId) ? requestId : null,
-    ...(traceparent && TRACEPARENT.test(traceparent) ? { traceparent } : {}),
+    ...(traceparent ? { traceparent } : {}),
   };
 }
 

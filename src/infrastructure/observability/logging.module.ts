@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { AppSettings } from '../../config/app-settings';
+import { redactCredentialsInUrl } from '../auth/credential-redaction';
+import { releaseLogContextLogger, useLogContextLogger } from './log-context';
 import { createRootLogger } from './logger';
+import { OrderLogInterceptor, orderIdOfRequest } from './order-log.interceptor';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -21,14 +25,34 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
           },
           customLogLevel: (_request, response, error) =>
             error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
-          autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health/') === true },
+          // Probes are not news. Under Fastify the middleware may see a rewritten `url`; originalUrl is what was asked.
+          autoLogging: {
+            ignore: (request: IncomingMessage & { originalUrl?: string }) => (request.originalUrl ?? request.url)?.startsWith('/health/') === true,
+          },
+          // Evaluated again when the response is logged: by then OrderLogInterceptor knows the order.
+          // (nestjs-pino's assignResponse would do this too, but it defeats autoLogging.ignore.)
+          customProps: (request: IncomingMessage) => {
+            const orderId = orderIdOfRequest(request);
+            return orderId ? { order_id: orderId } : {};
+          },
           serializers: {
-            req: (request: { id: unknown; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
+            req: (request: { id: unknown; method: string; url: string }) => ({ id: request.id, method: request.method, url: redactCredentialsInUrl(request.url) }),
             res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
           },
         },
       }),
     }),
   ],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: OrderLogInterceptor }],
 })
-export class LoggingModule {}
+export class LoggingModule implements OnModuleInit, OnModuleDestroy {
+  constructor(private readonly logger: PinoLogger) {}
+
+  onModuleInit(): void {
+    useLogContextLogger(this.logger);
+  }
+
+  onModuleDestroy(): void {
+    releaseLogContextLogger(this.logger);
+  }
+}

@@ -1,11 +1,17 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../infrastructure/auth/roles.decorator';
 import { badRequest, notFound } from '../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
 import { OrderCommandExecutor } from '../../shared/order-commands/order-command.executor';
-import { StateQueryDto } from './dto/support.dto';
+import { RequestCommandContext } from '../../infrastructure/http/request-context';
+import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
+import { runOrderCommand } from '../../shared/order-commands/execute-order-command';
+import { OrderView } from '../../shared/order-commands/order-view';
+import { StuckQueryDto, StateQueryDto } from './dto/support.dto';
+import { SupportDiagnosisService } from './support-diagnosis.service';
 import { buildTimeline, eventsUpTo, type OrderTimeline, type ReplayPoint, replay } from './history/order-timeline';
 
 /** Support's read-only tools over an order's own event stream. */
@@ -14,7 +20,34 @@ import { buildTimeline, eventsUpTo, type OrderTimeline, type ReplayPoint, replay
 @Roles('support', 'admin')
 @Controller('api/support/orders')
 export class SupportOrdersController {
-  constructor(private readonly orders: OrderCommandExecutor) {}
+  constructor(
+    private readonly orders: OrderCommandExecutor,
+    private readonly diagnosis: SupportDiagnosisService,
+    private readonly commands: CommandBus,
+  ) {}
+
+  // Declared before the `:id` routes so `stuck` is never read as an order id.
+  @Get('stuck')
+  @ApiOperation({ summary: 'Orders past their status SLA, most overdue first, with what each waits for' })
+  @ApiErrorResponses(400, 401, 403)
+  stuck(@Query() query: StuckQueryDto) {
+    return this.diagnosis.stuck(query.limit ?? 100);
+  }
+
+  @Get(':id/diagnosis')
+  @ApiOperation({ summary: 'Where the order is, for how long against its SLA, who owns the next step, and anomalies across sources' })
+  @ApiErrorResponses(400, 401, 403, 404)
+  diagnose(@Param('id', UuidParamPipe) orderId: string) {
+    return this.diagnosis.diagnose(orderId);
+  }
+
+  @Post(':id/retry-pricing')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Ask pricing to run the order's current submission again; recorded as PricingRetryRequested with the engineer's id" })
+  @ApiErrorResponses(400, 401, 403, 404, 409)
+  retryPricing(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
+    return runOrderCommand(this.commands, orderId, { type: 'RequestPricingRetry', data: {}, metadata: commandMetadata(context) }, context);
+  }
 
   @Get(':id/history')
   @ApiOperation({ summary: "Every event of the order's stream with its metadata, and the time spent in each status" })

@@ -17,3 +17,13 @@ export class StateQueryDto {
   @IsISO8601({ strict: true })
   at?: string;
 }
+
+export class StuckQueryDto {
+  @ApiPropertyOptional({ description: 'at most this many orders (default 100)', minimum: 1, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}

@@ -1,0 +1,118 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Redis } from 'ioredis';
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { AppSettings } from '../../../config/app-settings';
+import { ReadinessRegistry } from '../../health/readiness.registry';
+import { rateLimitRejections } from '../../observability/metrics/rate-limit-metrics';
+import { ApiError, type ApiErrorBody } from '../api-error';
+
+/** A budget: `rps` requests per second sustained, plus `burst` extra requests per BURST_WINDOW_S for spikes. */
+export interface RateBudget {
+  rps: number;
+  burst: number;
+}
+
+const BURST_WINDOW_S = 10;
+
+export type RateDecision = { allowed: true; headers: Record<string, string> } | { allowed: false; headers: Record<string, string>; body: ApiErrorBody };
+
+/**
+ * Fair use, on rate-limiter-flexible: each API key and each anonymous client
+ * IP has its own budget. With REDIS_URL the counters live in Redis, so every
+ * replica draws from one budget; if Redis fails, an in-process limiter
+ * stands in (insurance) rather than letting everyone through or no one.
+ */
+@Injectable()
+export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RateLimitService.name);
+  private readonly redis: Redis | undefined;
+  private readonly limiters = new Map<string, BurstyRateLimiter>();
+  readonly anonymousBudget: RateBudget;
+
+  constructor(
+    settings: AppSettings,
+    private readonly readiness: ReadinessRegistry,
+  ) {
+    const { redisUrl, anonymousRps, anonymousBurst } = settings.config.rateLimit;
+    this.anonymousBudget = { rps: anonymousRps, burst: anonymousBurst };
+    this.redis = redisUrl
+      ? new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 })
+      : undefined;
+    this.redis?.on('error', (error: Error) => this.logger.warn(`Redis (rate limits): ${error.message}`));
+  }
+
+  async onModuleInit(): Promise<void> {
+    const redis = this.redis;
+    if (!redis) return;
+    // Connected before the first request, so the shared budget is used from the start. Redis
+    // being away is no reason not to serve: the in-process insurance limiter stands in meanwhile.
+    await redis.connect().catch((error: Error) => this.logger.warn(`Redis (rate limits) unreachable, limiting in process until it is back: ${error.message}`));
+    this.readiness.register({
+      name: 'rate-limit-redis',
+      // Reported, never failing readiness: taking every replica out over the limiter's store would be the bigger outage.
+      check: async () => ({ store: redis.status === 'ready' ? 'redis' : 'in-process (Redis unreachable)' }),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis && this.redis.status !== 'end') await this.redis.quit().catch(() => this.redis?.disconnect());
+  }
+
+  /** Takes one request from `key`'s budget; the answer says whether it may pass and which headers to send. */
+  async take(scope: 'api-key' | 'ip', key: string, budget: RateBudget): Promise<RateDecision> {
+    try {
+      const result = await this.limiterFor(scope, budget).consume(key);
+      return { allowed: true, headers: rateLimitHeaders(budget, result) };
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      rateLimitRejections.inc({ scope, api_key_id: scope === 'api-key' ? key : 'anonymous' });
+      const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      // A plain body, not an ApiError: a flood of 429s should not pay for capturing a stack trace each.
+      return {
+        allowed: false,
+        headers: { ...rateLimitHeaders(budget, rejection), 'retry-after': String(retryAfterSeconds) },
+        body: {
+          code: 'RATE_LIMITED',
+          message: `rate limit of ${budget.rps} requests per second exceeded; retry after ${retryAfterSeconds} s`,
+          details: { limit: budget.rps, burst: budget.burst, retryAfterSeconds },
+        },
+      };
+    }
+  }
+
+  /** take(), then either the RateLimit-* headers on the reply or a 429 RATE_LIMITED thrown. */
+  async consume(scope: 'api-key' | 'ip', key: string, budget: RateBudget, reply: FastifyReply): Promise<void> {
+    const decision = await this.take(scope, key, budget);
+    if (!decision.allowed) throw new ApiError(429, decision.body.code, decision.body.message, decision.body.details, decision.headers);
+    void reply.headers(decision.headers);
+  }
+
+  private limiterFor(scope: string, budget: RateBudget): BurstyRateLimiter {
+    const id = `${scope}:${budget.rps}:${budget.burst}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      // The budget is part of the key prefix: changing a key's limit starts it on fresh counters.
+      const sustained = this.store({ keyPrefix: `rl:${id}:s`, points: budget.rps, duration: 1 });
+      const spikes = this.store({ keyPrefix: `rl:${id}:b`, points: Math.max(budget.burst, 0), duration: BURST_WINDOW_S });
+      limiter = new BurstyRateLimiter(sustained, spikes);
+      this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+
+  private store(options: { keyPrefix: string; points: number; duration: number }): RateLimiterMemory | RateLimiterRedis {
+    const memory = new RateLimiterMemory(options);
+    if (!this.redis) return memory;
+    return new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: memory });
+  }
+}
+
+/** IETF draft RateLimit header fields (limit, remaining, seconds to reset). */
+function rateLimitHeaders(budget: RateBudget, result: RateLimiterRes): Record<string, string> {
+  return {
+    'ratelimit-limit': String(budget.rps),
+    'ratelimit-remaining': String(Math.max(0, result.remainingPoints)),
+    'ratelimit-reset': String(Math.max(0, Math.ceil(result.msBeforeNext / 1000))),
+  };
+}

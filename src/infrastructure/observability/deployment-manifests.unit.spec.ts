@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { loadConfig } from '../../config/config';
+
+/**
+ * docker/ cannot be run here (no Docker in CI), so what can be checked
+ * without it is checked: the compose and Kubernetes settings are a valid
+ * production configuration for this app, use only variables it reads, and
+ * agree with each other on ports, probes and paths.
+ */
+const ROOT = join(__dirname, '..', '..', '..');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const yamlDocuments = (path: string) => parseAllDocuments(read(path)).map((document) => document.toJS() as Record<string, any>);
+
+/** The variables config.ts validates (its EnvSchema keys), plus OpenTelemetry's own OTEL_* (read by src/tracing.ts and the SDK). */
+function variablesTheAppReads(): Set<string> {
+  const source = read('src/config/config.ts');
+  const schema = source.slice(source.indexOf('const EnvSchema'), source.indexOf('export type Env'));
+  return new Set([...schema.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((match) => match[1] as string));
+}
+const isKnown = (known: Set<string>, name: string) => known.has(name) || name.startsWith('OTEL_');
+
+/** `${NAME:-default}` as compose resolves it with nothing set. */
+const composeDefaults = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+
+describe('deployment manifests (docker/)', () => {
+  const known = variablesTheAppReads();
+
+  it('sees the variables config.ts validates', () => {
+    expect([...known]).toEqual(expect.arrayContaining(['DATABASE_URL', 'EVENTSTORE_URL', 'S3_ENDPOINT', 'JWT_SECRET', 'LOG_FORMAT']));
+  });
+
+  describe('compose.yml', () => {
+    const compose = parse(read('docker/compose.yml')) as Record<string, any>;
+    const app = compose.services.app;
+    const environment = Object.fromEntries(Object.entries(app.environment as Record<string, string>).map(([name, value]) => [name, composeDefaults(String(value))]));
+
+    it('gives the app a valid production configuration, with only variables it reads', () => {
+      expect(Object.keys(environment).filter((name) => !isKnown(known, name))).toEqual([]);
+      const config = loadConfig(environment);
+      expect(config).toMatchObject({ env: 'production', eventStore: { adapter: 'kurrentdb' }, blobStorage: { adapter: 'minio' }, log: { format: 'json' } });
+    });
+
+    it('runs the whole stack: app, KurrentDB, PostgreSQL, MinIO, Prometheus, Grafana, Jaeger', () => {
+      expect(Object.keys(compose.services).sort()).toEqual(['app', 'grafana', 'jaeger', 'kurrentdb', 'minio', 'postgres', 'prometheus']);
+      expect(environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
+      expect(new URL(environment.DATABASE_URL as string).hostname).toBe('postgres');
+      expect(new URL(environment.S3_ENDPOINT as string).hostname).toBe('minio');
+    });
+
+    it('points Prometheus at the app and Grafana at its provisioned dashboards', () => {
+      const prometheus = parse(read('docker/prometheus/prometheus.yml')) as Record<string, any>;
+      const job = prometheus.scrape_configs.find((scrape: { job_name: string }) => scrape.job_name === 'alexandrite');
+      expect(job.metrics_path).toBe('/metrics');
+      expect(job.static_configs[0].targets).toEqual([`app:${app.ports[0].split(':')[1]}`]);
+      const provider = parse(read('docker/grafana/provisioning/dashboards/alexandrite.yml')) as Record<string, any>;
+      expect(compose.services.grafana.volumes).toContain(`./grafana/dashboards:${provider.providers[0].options.path}:ro`);
+      const datasource = parse(read('docker/grafana/provisioning/datasources/prometheus.yml')) as Record<string, any>;
+      expect(datasource.datasources[0]).toMatchObject({ uid: 'prometheus', url: 'http://prometheus:9090' });
+    });
+  });
+
+  describe('Dockerfile', () => {
+    const dockerfile = read('docker/Dockerfile');
+
+    it('builds in stages on node:24-slim and runs as the unprivileged node user with a liveness healthcheck', () => {
+      expect(dockerfile.match(/^FROM node:24-slim AS \w+/gm)).toHaveLength(2);
+      expect(dockerfile).toMatch(/^USER node$/m);
+      expect(dockerfile).toMatch(/^HEALTHCHECK [^\n]*\\\n[^\n]*\/health\/live/m);
+      expect(dockerfile).toMatch(/^CMD \["node", "--enable-source-maps", "dist\/src\/main.js"\]$/m);
+    });
+  });
+
+  describe('Kubernetes (docker/k8s)', () => {
+    const kustomization = parse(read('docker/k8s/kustomization.yml')) as { resources: string[] };
+    const resources = kustomization.resources.flatMap((file) => yamlDocuments(`docker/k8s/${file}`));
+    const byKind = (kind: string) => resources.find((resource) => resource.kind === kind) as Record<string, any>;
+    const configMap = byKind('ConfigMap');
+    const secret = yamlDocuments('docker/k8s/secret.example.yml')[0] as Record<string, any>;
+    const deployment = byKind('Deployment');
+    const container = deployment.spec.template.spec.containers[0];
+
+    it('has a Deployment, Service, HPA, PDB and ConfigMap', () => {
+      expect(resources.map((resource) => resource.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
+    });
+
+    it('ConfigMap plus the Secret it references make a valid production configuration, with only variables the app reads', () => {
+      expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }]);
+      const environment = { ...configMap.data, ...secret.stringData } as Record<string, string>;
+      expect(Object.keys(environment).filter((name) => !isKnown(known, name))).toEqual([]);
+      expect(loadConfig(environment)).toMatchObject({ env: 'production', log: { format: 'json' } });
+      // Secrets stay out of the ConfigMap.
+      expect(Object.keys(configMap.data).filter((name) => /SECRET|PASSWORD|KEY|DATABASE_URL|REDIS_URL/.test(name))).toEqual([]);
+    });
+
+    it('probes liveness and readiness on the app port, with resource requests', () => {
+      expect(container.ports[0].containerPort).toBe(Number(configMap.data.PORT));
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+      expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+      expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    });
+
+    it('selects the same pods from the Service, PDB and HPA', () => {
+      const labels = deployment.spec.template.metadata.labels;
+      expect(deployment.spec.selector.matchLabels).toEqual(labels);
+      expect(byKind('Service').spec.selector).toEqual(labels);
+      expect(byKind('PodDisruptionBudget').spec.selector.matchLabels).toEqual(labels);
+      expect(byKind('HorizontalPodAutoscaler').spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
+      expect(byKind('HorizontalPodAutoscaler').spec.minReplicas).toBeGreaterThan(byKind('PodDisruptionBudget').spec.maxUnavailable);
+    });
+  });
+});

@@ -1,0 +1,39 @@
+import type { PricingMetrics, PricingOutcome } from '../../../modules/pricing/pricing-metrics';
+import { histogramValues, registerExternalMetric } from './external-metrics';
+
+/** The pricing engine of the app serving the scrape (several apps may share one test process). */
+let source: PricingMetrics | undefined;
+
+export function setPricingMetricsSource(metrics: PricingMetrics | undefined): void {
+  source = metrics;
+}
+
+const OUTCOMES: readonly PricingOutcome[] = ['priced', 'invalid_model', 'failed', 'retry', 'stale'];
+
+/** The pricing families, registered once per process; values come from PricingMetrics at scrape time. */
+export function registerPricingMetrics(): void {
+  registerExternalMetric('alexandrite_pricing_duration_seconds', 'histogram', 'Wall time of one price calculation, whatever its outcome', () =>
+    source ? histogramValues('alexandrite_pricing_duration_seconds', source.calculationSeconds) : [],
+  );
+  registerExternalMetric('alexandrite_pricing_attempts_total', 'counter', 'Pricing attempts started (each retry counts)', () =>
+    source ? [{ value: source.attempts }] : [],
+  );
+  registerExternalMetric('alexandrite_pricing_outcomes_total', 'counter', 'Finished pricing attempts by outcome', () =>
+    source ? OUTCOMES.map((outcome) => ({ labels: { outcome }, value: source?.outcomes[outcome] ?? 0 })) : [],
+  );
+  registerExternalMetric('alexandrite_pricing_timeouts_total', 'counter', 'Price calculations stopped at PRICING_TIMEOUT_S', () =>
+    source ? [{ value: source.timeouts }] : [],
+  );
+  registerExternalMetric('alexandrite_pricing_dead_letters_total', 'counter', 'Pricing jobs that landed in the dead-letter list', () =>
+    source ? [{ value: source.deadLetters }] : [],
+  );
+  registerExternalMetric('alexandrite_pricing_quotes_shed_total', 'counter', 'Partner quotes refused with 503 because the pricing queue was too deep', () =>
+    source ? [{ value: source.quotesShed }] : [],
+  );
+  registerExternalMetric('alexandrite_pricing_queue_depth', 'gauge', 'Pricing jobs waiting or running', async () =>
+    source ? [{ value: await source.queueDepth() }] : [],
+  );
+  registerExternalMetric('alexandrite_pricing_dead_letters_open', 'gauge', 'Pricing dead letters support has not retried yet', async () =>
+    source ? [{ value: await source.openDeadLetters() }] : [],
+  );
+}

@@ -1,0 +1,114 @@
+import { Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppSettings } from '../../../config/app-settings';
+import { JwtService } from '../../../infrastructure/auth/jwt.service';
+import type { Principal } from '../../../infrastructure/auth/principal';
+import { CurrentPrincipal, Public, Roles } from '../../../infrastructure/auth/roles.decorator';
+import { badRequest, forbidden, unauthorized } from '../../../infrastructure/http/api-error';
+import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
+import { parseCursor, parseLimit, parseSearch } from '../../../infrastructure/http/list-query';
+import { parseStatusFilter } from '../../../projections/read-models/orders-current/orders-list';
+import { ORDER_STATUSES } from '../../../shared/order-lifecycle';
+import { DashboardStreamService } from './dashboard-stream.service';
+import { type DashboardPage, MesDashboardRepository } from './mes-dashboard.repository';
+
+const LIMITS = { defaultLimit: 50, maxLimit: 200 };
+const BEARER = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i;
+/**
+ * Lifetime of a stream ticket. EventSource cannot send an Authorization
+ * header, so the page passes a ticket in the URL; URLs end up in access logs
+ * and browser history, so the ticket only lives long enough to open (or
+ * reopen) one stream, never as long as the operator's own token.
+ */
+const STREAM_TICKET_SECONDS = 60;
+
+/** The operators' dashboard: current orders with counts, and their changes live. */
+@ApiTags('mes')
+@ApiBearerAuth()
+@Controller('api/mes/orders')
+export class MesDashboardController {
+  constructor(
+    private readonly repository: MesDashboardRepository,
+    private readonly stream: DashboardStreamService,
+    private readonly jwt: JwtService,
+    private readonly settings: AppSettings,
+  ) {}
+
+  @Post('stream-ticket')
+  @HttpCode(200)
+  @Roles('operator')
+  @ApiOperation({ summary: `A ${STREAM_TICKET_SECONDS}-second token for ?access_token= on the stream (EventSource cannot send headers)` })
+  @ApiResponse({ status: 200, description: '{ ticket, expiresInSeconds }' })
+  @ApiErrorResponses(401, 403)
+  async streamTicket(@CurrentPrincipal() principal: Principal): Promise<{ ticket: string; expiresInSeconds: number }> {
+    const ticket = await JwtService.sign(this.settings.jwtSecret, principal.id, ['operator'], STREAM_TICKET_SECONDS);
+    return { ticket, expiresInSeconds: STREAM_TICKET_SECONDS };
+  }
+
+  @Get()
+  @Roles('operator')
+  @ApiOperation({ summary: 'Dashboard page: orders oldest-waiting first, keyset-paginated, with the number of orders per status' })
+  @ApiQuery({ name: 'status', required: false, description: `one or more of ${ORDER_STATUSES.join(', ')} (repeat or comma-separate); all when absent` })
+  @ApiQuery({ name: 'q', required: false, description: 'search: order id prefix, tracking number or material prefix, operator id' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
+  @ApiResponse({ status: 200, description: '{ items, nextCursor, counts }' })
+  @ApiErrorResponses(400, 401, 403)
+  list(@Query() query: Record<string, unknown>): Promise<DashboardPage> {
+    return this.repository.page({
+      statuses: parseStatusFilter(query.status),
+      search: parseSearch(query.q),
+      cursor: parseCursor(query.cursor),
+      limit: parseLimit(query.limit, LIMITS),
+    });
+  }
+
+  /**
+   * Public at the guard because EventSource cannot send an Authorization
+   * header: the token comes in the header or, for EventSource clients, as
+   * `?access_token=`, and is checked here exactly as the guard would. The
+   * /mes page puts a 60-second ticket there (POST stream-ticket), never the
+   * operator's own token, since URLs end up in logs and history.
+   */
+  @Get('stream')
+  @Public()
+  @ApiOperation({
+    summary: 'Server-sent events of order changes (event: order | counts | hello | reset); resumes after Last-Event-ID',
+    description:
+      'Authenticate with `Authorization: Bearer <token>` or, where the client cannot set headers (EventSource), `?access_token=<token>`. ' +
+      'Send `Last-Event-ID` (or `?lastEventId=`) to receive every order changed since that position before the live changes.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiErrorResponses(400, 401, 403)
+  async events(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    await this.authenticate(request.headers.authorization, query.access_token);
+    const lastEventId = parseLastEventId(request.headers['last-event-id'] ?? query.lastEventId);
+    reply.hijack();
+    await this.stream.open(reply.raw, lastEventId);
+  }
+
+  private async authenticate(header: string | undefined, queryToken: unknown): Promise<void> {
+    let token: string | undefined;
+    if (header !== undefined) {
+      token = BEARER.exec(header)?.[1];
+      if (!token) throw unauthorized('INVALID_TOKEN', 'the Authorization header must be `Bearer <token>`');
+    } else if (typeof queryToken === 'string' && queryToken.length > 0) {
+      token = queryToken;
+    }
+    if (!token) throw unauthorized('UNAUTHENTICATED', 'send Authorization: Bearer <token>, or ?access_token=<token> from EventSource');
+    const principal = await this.jwt.verify(token);
+    if (!principal.roles.includes('operator')) {
+      throw forbidden('FORBIDDEN_ROLE', `this endpoint is for operator; you are ${principal.roles.join(', ')}`);
+    }
+  }
+}
+
+function parseLastEventId(raw: unknown): bigint | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !/^\d{1,20}$/.test(raw)) {
+    throw badRequest('INVALID_LAST_EVENT_ID', 'Last-Event-ID must be the id of an event this stream sent (a position)');
+  }
+  return BigInt(raw);
+}

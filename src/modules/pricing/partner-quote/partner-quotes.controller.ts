@@ -1,0 +1,56 @@
+import type { IncomingMessage } from 'node:http';
+import { Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, Roles } from '../../../infrastructure/auth/roles.decorator';
+import type { Principal } from '../../../infrastructure/auth/principal';
+import { ApiError } from '../../../infrastructure/http/api-error';
+import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
+import type { AuthenticatedRequest } from '../../../infrastructure/http/request-context';
+import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
+import { MODEL_CONTENT_TYPES } from '../../shop/shop-orders.controller';
+import { QuoteService, type QuoteView } from './quote.service';
+
+@ApiTags('partner')
+@ApiSecurity('partner-api-key')
+@Roles('partner')
+@Controller('api/partner/v1/quotes')
+export class PartnerQuotesController {
+  constructor(private readonly quotes: QuoteService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Price a model without an order: 200 with the price and breakdown (or status "rejected" with the model\'s issues), 202 + Location when it takes longer, 503 + Retry-After when pricing is busy',
+  })
+  @ApiQuery({ name: 'material', required: true, example: 'GOLD_750' })
+  @ApiConsumes(...MODEL_CONTENT_TYPES)
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiResponse({ status: 200, description: 'finished' })
+  @ApiResponse({ status: 202, description: 'still calculating: GET the Location' })
+  @ApiErrorResponses(400, 401, 403, 413, 415, 422, 503)
+  async create(
+    @Query('material') material: string | undefined,
+    @Req() request: AuthenticatedRequest,
+    @Headers('content-length') contentLength: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QuoteView> {
+    const body = request.body as IncomingMessage | undefined;
+    if (!body || typeof body.pipe !== 'function') {
+      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the model as ${MODEL_CONTENT_TYPES.join(', ')}`);
+    }
+    const answer = await this.quotes.quote(principal.id, material, body, contentLength === undefined ? undefined : Number(contentLength));
+    reply.status(answer.httpStatus).header('location', answer.location);
+    if (answer.httpStatus === 202) reply.header('retry-after', '1');
+    return answer.body;
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A quote: status pending (poll again), done (price), rejected (model issues) or failed' })
+  @ApiErrorResponses(400, 401, 403, 404)
+  async get(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<QuoteView> {
+    const view = await this.quotes.view(id, principal.id);
+    if (view.status === 'pending') reply.header('retry-after', '1');
+    return view;
+  }
+}

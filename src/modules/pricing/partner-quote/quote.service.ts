@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppSettings } from '../../../config/app-settings';
+import { ApiError, notFound } from '../../../infrastructure/http/api-error';
+import { CalculationTimeoutError, GeometryPool } from '../calculation/geometry-pool';
+import { PricingQueue } from '../jobs/pricing-queue';
+import { calculatePrice } from '../price-rules/calculate-price';
+import { PriceListService } from '../price-rules/price-list.service';
+import { PricingMetrics } from '../pricing-metrics';
+import { type QuoteRecord, QuotesRepository } from './quotes.repository';
+
+export interface QuoteAnswer {
+  /** 200: finished (priced, or the model was refused: see status); 202: still calculating, poll `location`. */
+  httpStatus: 200 | 202;
+  location: string;
+  body: QuoteView;
+}
+
+export interface QuoteView {
+  id: string;
+  status: QuoteRecord['status'];
+  material: string;
+  currency?: string;
+  total?: number;
+  breakdown?: unknown;
+  error?: QuoteRecord['error'];
+}
+
+const QUOTE_PATH = '/api/partner/v1/quotes';
+
+/**
+ * A price for a model without an order. The geometry runs in the same
+ * worker threads as order pricing; the partner waits at most
+ * QUOTE_SYNC_WAIT_MS, then gets 202 and a Location to poll. When more work
+ * is already waiting than QUOTE_MAX_QUEUE_DEPTH, the answer is 503 with
+ * Retry-After at once, instead of an ever longer wait.
+ */
+@Injectable()
+export class QuoteService {
+  private readonly logger = new Logger(QuoteService.name);
+
+  constructor(
+    private readonly settings: AppSettings,
+    private readonly pool: GeometryPool,
+    private readonly queue: PricingQueue,
+    private readonly priceList: PriceListService,
+    private readonly quotes: QuotesRepository,
+    private readonly metrics: PricingMetrics,
+  ) {}
+
+  async quote(partnerId: string, material: string | undefined, body: IncomingMessage, contentLength: number | undefined): Promise<QuoteAnswer> {
+    const maxBytes = this.settings.config.models.maxBytes;
+    try {
+      if (!material) throw new ApiError(400, 'MATERIAL_REQUIRED', 'name the material in the query: ?material=GOLD_750');
+      await this.priceList.assertOrderable(material);
+      await this.shedWhenBusy();
+      if (contentLength !== undefined && contentLength > maxBytes) throw tooLarge(maxBytes);
+    } catch (error) {
+      if (!body.readableEnded) body.resume();
+      throw error;
+    }
+    const bytes = await readBody(body, maxBytes);
+    if (bytes.length === 0) throw new ApiError(400, 'EMPTY_BODY', 'send the model file as the request body');
+
+    const price = await this.priceList.priceOf(material);
+    if (!price) throw new ApiError(422, 'UNKNOWN_MATERIAL', `unknown material ${material}`);
+    const id = randomUUID();
+    const { timeoutMs, quoteSyncWaitMs } = this.settings.config.pricing;
+    // Past the deadline a pending quote is reported as failed (the process that computed it is gone).
+    await this.quotes.insertPending({ id, partnerId, material, deadlineAt: new Date(Date.now() + timeoutMs + 10_000) });
+
+    const finished = this.pool.analyze(bytes, {}).then(
+      async (geometry) => {
+        if (!geometry.ok) {
+          const errors = geometry.issues.filter((issue) => issue.severity === 'error');
+          await this.quotes.finish(id, 'rejected', {
+            error: { code: errors[0]?.code ?? 'INVALID_MODEL', message: `the model cannot be manufactured: ${errors.map((issue) => issue.message).join('; ')}`, details: { issues: errors } },
+          });
+          return;
+        }
+        const calculated = calculatePrice(geometry, price);
+        await this.quotes.finish(id, 'done', { result: { currency: calculated.currency, total: calculated.total, breakdown: calculated.breakdown } });
+      },
+      async (error: unknown) => {
+        const code = error instanceof CalculationTimeoutError ? 'PRICING_TIMEOUT' : 'PRICING_FAILED';
+        if (error instanceof CalculationTimeoutError) this.metrics.timeouts += 1;
+        await this.quotes.finish(id, 'failed', { error: { code, message: error instanceof Error ? error.message : String(error) } });
+      },
+    );
+    const settled = await Promise.race([finished.then(() => true), delay(quoteSyncWaitMs).then(() => false)]);
+    if (!settled) finished.catch((error: unknown) => this.logger.warn(`quote ${id} could not be stored: ${String(error)}`));
+    const view = await this.view(id, partnerId);
+    if (view.status === 'rejected' && view.error) {
+      // Refused at once: the same answer an invalid upload gets.
+      throw new ApiError(422, view.error.code, view.error.message, { quoteId: id, ...view.error.details });
+    }
+    return { httpStatus: view.status === 'pending' ? 202 : 200, location: `${QUOTE_PATH}/${id}`, body: view };
+  }
+
+  async view(id: string, partnerId: string): Promise<QuoteView> {
+    const quote = await this.quotes.find(id);
+    // Another partner's quote is as unknown as a missing one.
+    if (!quote || quote.partnerId !== partnerId) throw notFound('QUOTE_NOT_FOUND', 'no such quote');
+    if (quote.status === 'pending' && Date.parse(quote.deadlineAt) < Date.now()) {
+      return { id, status: 'failed', material: quote.material, error: { code: 'QUOTE_INTERRUPTED', message: 'the calculation was interrupted; request the quote again' } };
+    }
+    return { id, status: quote.status, material: quote.material, ...(quote.result ?? {}), ...(quote.error ? { error: quote.error } : {}) };
+  }
+
+  private async shedWhenBusy(): Promise<void> {
+    const limit = this.settings.config.pricing.quoteMaxQueueDepth;
+    const waiting = this.pool.queueSize + (await this.queue.depth());
+    if (waiting < limit) return;
+    this.metrics.quotesShed += 1;
+    const { sum, count } = this.metrics.calculationSeconds;
+    const averageSeconds = count > 0 ? sum / count : 1;
+    const retryAfter = Math.min(60, Math.max(1, Math.ceil((waiting * averageSeconds) / this.pool.threads)));
+    throw new ApiError(503, 'PRICING_BUSY', `pricing is busy (${waiting} calculations waiting); retry in ${retryAfter} s`, { waiting, retryAfterSeconds: retryAfter }, {
+      'retry-after': String(retryAfter),
+    });
+  }
+}
+
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError(413, 'MODEL_TOO_LARGE', `the model is larger than ${maxBytes} bytes`, { maxBytes }, { connection: 'close' });
+}
+
+async function readBody(body: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > maxBytes) {
+      body.resume();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

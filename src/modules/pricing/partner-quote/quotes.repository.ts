@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export type QuoteStatus = 'pending' | 'done' | 'rejected' | 'failed';
+
+export interface QuoteRecord {
+  id: string;
+  partnerId: string;
+  material: string;
+  status: QuoteStatus;
+  result: Record<string, unknown> | null;
+  error: { code: string; message: string; details?: Record<string, unknown> } | null;
+  createdAt: string;
+  deadlineAt: string;
+  finishedAt: string | null;
+}
+
+interface QuoteRow {
+  id: string;
+  partner_id: string;
+  material: string;
+  status: QuoteStatus;
+  result: Record<string, unknown> | null;
+  error: QuoteRecord['error'];
+  created_at: Date;
+  deadline_at: Date;
+  finished_at: Date | null;
+}
+
+/** The only code that touches pricing_quotes. */
+@Injectable()
+export class QuotesRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async insertPending(quote: { id: string; partnerId: string; material: string; deadlineAt: Date }): Promise<void> {
+    await this.db.query(`INSERT INTO pricing_quotes (id, partner_id, material, status, deadline_at) VALUES ($1, $2, $3, 'pending', $4)`, [
+      quote.id,
+      quote.partnerId,
+      quote.material,
+      quote.deadlineAt,
+    ]);
+  }
+
+  async finish(id: string, status: Exclude<QuoteStatus, 'pending'>, payload: { result?: unknown; error?: unknown }): Promise<void> {
+    await this.db.query(`UPDATE pricing_quotes SET status = $2, result = $3, error = $4, finished_at = now() WHERE id = $1 AND status = 'pending'`, [
+      id,
+      status,
+      payload.result === undefined ? null : JSON.stringify(payload.result),
+      payload.error === undefined ? null : JSON.stringify(payload.error),
+    ]);
+  }
+
+  async find(id: string): Promise<QuoteRecord | null> {
+    const rows: QuoteRow[] = await this.db.query('SELECT * FROM pricing_quotes WHERE id = $1', [id]);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      partnerId: row.partner_id,
+      material: row.material,
+      status: row.status,
+      result: row.result,
+      error: row.error,
+      createdAt: row.created_at.toISOString(),
+      deadlineAt: row.deadline_at.toISOString(),
+      finishedAt: row.finished_at?.toISOString() ?? null,
+    };
+  }
+
+  /** Quotes are answers, not records: a day is plenty to fetch one. */
+  async deleteOlderThan(hours: number): Promise<void> {
+    await this.db.query(`DELETE FROM pricing_quotes WHERE created_at < now() - make_interval(hours => $1)`, [hours]);
+  }
+}

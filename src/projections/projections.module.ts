@@ -1,0 +1,88 @@
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { AppSettings } from '../config/app-settings';
+import { EventStore } from '../infrastructure/event-store/event-store.port';
+import { ReadinessRegistry } from '../infrastructure/health/readiness.registry';
+import { allReadModels } from './read-models';
+import { OrderChangeFeed } from './runtime/order-change-feed';
+import { ProjectionStatus } from './runtime/projection-status';
+import { Projector } from './runtime/projector';
+import { ReadModelDatabase } from './runtime/read-model-database';
+
+/**
+ * The projector (one leader across replicas) and what the modules use to
+ * read its tables: the pool, the change feed behind the SSE streams, and
+ * the projection's status for health and metrics.
+ */
+@Global()
+@Module({
+  providers: [
+    ReadModelDatabase,
+    ProjectionStatus,
+    OrderChangeFeed,
+    {
+      provide: Projector,
+      inject: [AppSettings, EventStore, ProjectionStatus],
+      useFactory: (settings: AppSettings, eventStore: EventStore, status: ProjectionStatus) => {
+        const logger = new Logger('Projector');
+        return new Projector({
+          connectionString: settings.databaseUrl,
+          eventStore,
+          readModels: allReadModels(),
+          standbyRetryMs: settings.config.projections.standbyRetryMs,
+          observer: status,
+          logger: { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },
+        });
+      },
+    },
+  ],
+  exports: [ReadModelDatabase, ProjectionStatus, OrderChangeFeed],
+})
+export class ProjectionsModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  constructor(
+    @Inject(Projector) private readonly projector: Projector,
+    private readonly status: ProjectionStatus,
+    private readonly feed: OrderChangeFeed,
+    private readonly readiness: ReadinessRegistry,
+    private readonly settings: AppSettings,
+  ) {}
+
+  onModuleInit(): void {
+    const maxLagSeconds = this.settings.config.projections.maxLagSeconds;
+    this.readiness.register({
+      name: 'projections',
+      check: async () => {
+        const snapshot = await this.status.snapshot();
+        const details = {
+          role: snapshot.role,
+          checkpoint: snapshot.checkpoint,
+          eventsBehind: snapshot.eventsBehind,
+          secondsBehind: Math.round(snapshot.secondsBehind * 10) / 10,
+        };
+        if (snapshot.secondsBehind > maxLagSeconds) {
+          throw new Error(
+            `read models are ${details.secondsBehind} s behind the event store (${snapshot.eventsBehind}${snapshot.eventsBehindCapped ? '+' : ''} events); the limit is ${maxLagSeconds} s`,
+          );
+        }
+        return details;
+      },
+    });
+  }
+
+  /** Non-blocking: the app serves while the projector catches up (readiness says how far behind it is). */
+  onApplicationBootstrap(): void {
+    this.projector.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.projector.stop();
+    await this.feed.close();
+  }
+}

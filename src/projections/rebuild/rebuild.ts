@@ -1,0 +1,137 @@
+import { Client } from 'pg';
+import type { EventStore } from '../../infrastructure/event-store/event-store.port';
+import { LOCK_CHECKPOINT, READ_MODELS_PROJECTION, SET_CHECKPOINT, TRY_REBUILD_LOCK } from '../runtime/checkpoint.queries';
+import type { ReadModel, SqlClient } from '../runtime/read-model';
+
+/** Suffix of the tables a rebuild fills before it swaps them in. */
+export const REBUILD_SUFFIX = '_rebuild';
+/** Suffix the live tables get for the instant between the swap's renames and their drop. */
+const RETIRED_SUFFIX = '_retired';
+const DEFAULT_BATCH_SIZE = 5_000;
+
+export interface RebuildProgress {
+  /** Events replayed so far. */
+  events: number;
+  /** Position of the last event replayed. */
+  position: bigint;
+  /** Position of the newest event when the rebuild started (the end of the progress bar). */
+  target: bigint;
+  elapsedMs: number;
+}
+
+export interface RebuildOptions {
+  connectionString: string;
+  eventStore: EventStore;
+  readModels: readonly ReadModel[];
+  batchSize?: number;
+  projection?: string;
+  onProgress?: (progress: RebuildProgress) => void;
+}
+
+export interface RebuildResult {
+  events: number;
+  position: bigint | null;
+  elapsedMs: number;
+  eventsPerSecond: number;
+}
+
+export class RebuildAlreadyRunningError extends Error {
+  override readonly name = 'RebuildAlreadyRunningError';
+}
+
+/**
+ * Replays every event from position 0 into fresh tables (`<table>_rebuild`,
+ * indexes created after the bulk load), then swaps them in within one
+ * transaction that also moves the checkpoint. The live tables answer
+ * queries the whole time; the swap takes the checkpoint row lock first, so
+ * the live projector's next batch waits for it, sees the moved checkpoint
+ * and resumes from there (applyBatch's CheckpointMovedError).
+ */
+export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
+  const projection = options.projection ?? READ_MODELS_PROJECTION;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const started = performance.now();
+  const client = new Client({ connectionString: options.connectionString, application_name: 'alexandrite-projection-rebuild' });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ locked: boolean }>(TRY_REBUILD_LOCK, [projection]);
+    if (!rows[0]?.locked) throw new RebuildAlreadyRunningError('another projections:rebuild is running against this database');
+
+    for (const model of options.readModels) {
+      for (const table of model.tables) await client.query(`DROP TABLE IF EXISTS ${table}${REBUILD_SUFFIX}`);
+      await model.createTables(client, REBUILD_SUFFIX);
+    }
+
+    const target = (await options.eventStore.headPosition()) ?? -1n;
+    let position: bigint | null = null;
+    let events = 0;
+    const replay = async (through: bigint | undefined): Promise<void> => {
+      for (;;) {
+        const batch = await options.eventStore.readAll({ ...(position === null ? {} : { fromPosition: position }), limit: batchSize });
+        if (batch.length === 0) return;
+        await inTransaction(client, async () => {
+          for (const model of options.readModels) await model.apply(client, batch, REBUILD_SUFFIX);
+        });
+        position = batch[batch.length - 1]!.position;
+        events += batch.length;
+        options.onProgress?.({ events, position, target, elapsedMs: performance.now() - started });
+        if (batch.length < batchSize || (through !== undefined && position >= through)) return;
+      }
+    };
+
+    // Bulk load up to the head as it was at the start, then the indexes (cheaper than row by row).
+    await replay(target);
+    for (const model of options.readModels) await model.createIndexes(client, REBUILD_SUFFIX);
+    // What arrived meanwhile, still outside the lock.
+    await replay(undefined);
+
+    // The swap: the live projector waits on the checkpoint row while the last events go in and the tables change places.
+    await inTransaction(client, async () => {
+      await client.query({ ...LOCK_CHECKPOINT, values: [projection] });
+      await replay(undefined);
+      for (const model of options.readModels) await swapTables(client, model);
+      if (position !== null) await client.query({ ...SET_CHECKPOINT, values: [projection, String(position)] });
+    });
+    const elapsedMs = performance.now() - started;
+    return { events, position, elapsedMs, eventsPerSecond: events / Math.max(elapsedMs / 1000, 1e-3) };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Live tables out, rebuilt tables in, and their indexes renamed with them
+ * (index names start with their table's name, see orders-current.schema.ts),
+ * so the next rebuild finds the names it expects.
+ */
+async function swapTables(client: SqlClient, model: ReadModel): Promise<void> {
+  for (const table of model.tables) {
+    await renameWithIndexes(client, table, `${table}${RETIRED_SUFFIX}`);
+    await renameWithIndexes(client, `${table}${REBUILD_SUFFIX}`, table);
+    await client.query(`DROP TABLE ${table}${RETIRED_SUFFIX}`);
+  }
+}
+
+async function renameWithIndexes(client: SqlClient, from: string, to: string): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = $1::regclass`,
+    [from],
+  );
+  await client.query(`ALTER TABLE ${from} RENAME TO ${to}`);
+  for (const { name } of rows) {
+    // Renaming the index of a primary key renames the constraint too.
+    if (name.startsWith(from)) await client.query(`ALTER INDEX ${name} RENAME TO ${to}${name.slice(from.length)}`);
+  }
+}
+
+async function inTransaction(client: SqlClient, work: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await work();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

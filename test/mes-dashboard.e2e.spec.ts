@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EventStore } from '../src/infrastructure/event-store/event-store.port';
+import { Projector } from '../src/projections/runtime/projector';
+import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
+import { boxStl } from './support/stl';
+import { startTestApp, type TestApp } from './support/test-app';
+
+interface Item {
+  id: string;
+  status: string;
+  statusChangedAt: string;
+  operatorRef: string | null;
+  position: string;
+}
+interface DashboardPage {
+  items: Item[];
+  nextCursor: string | null;
+  counts: Record<string, number>;
+}
+interface SseEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/** Reads server-sent events from a fetch response, one parsed event at a time. */
+class SseReader {
+  private buffer = '';
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder = new TextDecoder();
+  constructor(response: Response) {
+    this.reader = response.body!.getReader();
+  }
+  async next(timeoutMs = 10_000): Promise<SseEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const end = this.buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = this.buffer.slice(0, end);
+        this.buffer = this.buffer.slice(end + 2);
+        const event: SseEvent = { event: 'message', data: '' };
+        for (const line of block.split('\n')) {
+          const [field, ...rest] = line.split(':');
+          const value = rest.join(':').replace(/^ /, '');
+          if (field === 'id') event.id = value;
+          else if (field === 'event') event.event = value;
+          else if (field === 'data') event.data += value;
+        }
+        if (block.split('\n').some((line) => line.startsWith('event:') || line.startsWith('data:'))) return event;
+        continue;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error('no server-sent event in time');
+      const chunk = await Promise.race([this.reader.read(), sleep(remaining).then(() => null)]);
+      if (chunk === null) continue;
+      if (chunk.done) throw new Error('stream ended');
+      this.buffer += this.decoder.decode(chunk.value, { stream: true });
+    }
+  }
+  /** The next `order` event about `orderId` (skipping counts and other orders). */
+  async nextOrder(orderId: string): Promise<{ id: string; item: Item }> {
+    for (;;) {
+      const event = await this.next();
+      if (event.event !== 'order') continue;
+      const item = JSON.parse(event.data) as Item;
+      if (item.id === orderId) return { id: event.id!, item };
+    }
+  }
+  async close(): Promise<void> {
+    await this.reader.cancel().catch(() => undefined);
+  }
+}
+
+describe('MES dashboard over HTTP', () => {
+  let app: TestApp;
+  let customer: string;
+  let seller: string;
+  let operator: string;
+  const readers: SseReader[] = [];
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    [customer, seller, operator] = await Promise.all([app.token('customer', 'cust-1'), app.token('seller', 'seller-1'), app.token('operator', 'op-7')]);
+  });
+  afterEach(async () => {
+    await Promise.all(readers.splice(0).map((reader) => reader.close()));
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const post = (path: string, token: string, json?: unknown) => app.request(path, { method: 'POST', token, ...(json === undefined ? {} : { json }) });
+
+  async function uploaded(): Promise<string> {
+    const created = await post('/api/shop/orders', customer, { material: 'GOLD_750' });
+    const { id } = (await created.json()) as { id: string };
+    const response = await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } });
+    expect(response.status).toBe(200);
+    return id;
+  }
+
+  /**
+   * Submitted and priced, then approved. The pricing worker may price it by itself (another issue's);
+   * if it has not, record the price through the executor as test/order-lifecycle.e2e.spec.ts does.
+   */
+  async function approved(): Promise<string> {
+    const id = await uploaded();
+    expect((await post(`/api/shop/orders/${id}/submit`, customer)).status).toBe(202);
+    const executor = app.app.get(OrderCommandExecutor);
+    const { state } = await executor.load(id);
+    if (state.status === 'SUBMITTED') await executor.execute(
+      id,
+      {
+        type: 'RecordPrice',
+        data: {
+          submissionId: state.submissionId!,
+          currency: 'EUR',
+          total: 99.5,
+          breakdown: { material: 'GOLD_750', massGrams: 1, volumeMm3: 1, surfaceAreaMm2: 1, materialCost: 90, labourCost: 9.5, minimumApplied: false, lines: [] },
+        },
+        metadata: { now: new Date().toISOString(), actor: { role: 'pricing', id: 'pricing-worker' } },
+      },
+      { actor: { role: 'pricing', id: 'pricing-worker' }, correlationId: randomUUID(), causationId: null },
+    ).catch(() => undefined);
+    await until(async () => ((await executor.load(id)).state.status === 'PRICE_CALCULATED' ? true : undefined));
+    expect((await post(`/api/crm/orders/${id}/approve`, seller)).status).toBe(200);
+    return id;
+  }
+
+  async function dashboard(query = ''): Promise<DashboardPage> {
+    const response = await app.request(`/api/mes/orders${query}`, { token: operator });
+    expect(response.status).toBe(200);
+    return (await response.json()) as DashboardPage;
+  }
+
+  async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error('the read model did not catch up');
+      await sleep(20);
+    }
+  }
+
+  async function stream(headers: Record<string, string> = {}, query = ''): Promise<SseReader> {
+    const response = await app.request(`/api/mes/orders/stream${query}`, { headers, ...(query.includes('access_token') ? {} : { token: operator }) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = new SseReader(response);
+    readers.push(reader);
+    return reader;
+  }
+
+  it('lists orders oldest-waiting first with counts, filters by statuses and search, and pages by keyset', async () => {
+    const waiting = [await uploaded(), await uploaded(), await uploaded()];
+    const ready = [await approved(), await approved()];
+    const page = await until(async () => {
+      const found = await dashboard('?status=FILE_UPLOADED,MANUFACTURING_APPROVED');
+      return found.items.length === 5 ? found : undefined;
+    });
+    // Oldest waiting first: by the time each entered its status.
+    const times = page.items.map((item) => item.statusChangedAt);
+    expect(times).toEqual([...times].sort());
+    expect(new Set(page.items.map((item) => item.id))).toEqual(new Set([...waiting, ...ready]));
+    expect(page.counts).toMatchObject({ FILE_UPLOADED: 3, MANUFACTURING_APPROVED: 2, SHIPPED: 0 });
+    expect(Object.keys(page.counts)).toHaveLength(11);
+
+    expect((await dashboard('?status=FILE_UPLOADED')).items.map((item) => item.id)).toEqual(waiting);
+    expect((await dashboard(`?status=MANUFACTURING_APPROVED&status=FILE_UPLOADED&q=${ready[1]!.slice(0, 8)}`)).items.map((item) => item.id)).toEqual([ready[1]]);
+
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const next: DashboardPage = await dashboard(`?status=FILE_UPLOADED,MANUFACTURING_APPROVED&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(next.items.length).toBeLessThanOrEqual(2);
+      expect(next.counts.FILE_UPLOADED).toBe(3);
+      paged.push(...next.items.map((item) => item.id));
+      cursor = next.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(page.items.map((item) => item.id));
+  });
+
+  it('answers bad parameters with 400s and other roles with 403', async () => {
+    for (const [query, code] of [
+      ['?status=BAKED', 'INVALID_STATUS'],
+      ['?limit=1000', 'INVALID_LIMIT'],
+      ['?cursor=%%%', 'INVALID_CURSOR'],
+      [`?q=${'x'.repeat(101)}`, 'INVALID_SEARCH'],
+    ] as const) {
+      const response = await app.request(`/api/mes/orders${query}`, { token: operator });
+      expect({ query, status: response.status, code: ((await response.json()) as { code: string }).code }).toEqual({ query, status: 400, code });
+    }
+    expect((await app.request('/api/mes/orders', { token: customer })).status).toBe(403);
+    expect((await app.request('/api/mes/orders/stream', { token: seller })).status).toBe(403);
+    expect((await app.request('/api/mes/orders/stream')).status).toBe(401);
+    expect((await app.request('/api/mes/orders/stream?access_token=forged')).status).toBe(401);
+    expect((await app.request('/api/mes/orders/stream', { token: operator, headers: { 'last-event-id': 'abc' } })).status).toBe(400);
+  });
+
+  it('streams order changes live, and replays what was missed after Last-Event-ID', async () => {
+    const live = await stream();
+    const hello = await live.next();
+    expect(hello.event).toBe('hello');
+    const id = await approved();
+    const seen = await live.nextOrder(id);
+    let last = seen;
+    while (last.item.status !== 'MANUFACTURING_APPROVED') last = await live.nextOrder(id);
+
+    expect((await post(`/api/mes/orders/${id}/start`, operator)).status).toBe(200);
+    const started = await live.nextOrder(id);
+    expect(started.item).toMatchObject({ status: 'MANUFACTURING_STARTED', operatorRef: 'op-7' });
+    await live.close();
+
+    // Away: the order moves on. Back with the last id seen: the change is replayed first.
+    expect((await post(`/api/mes/orders/${id}/complete`, operator)).status).toBe(200);
+    await until(async () => ((await dashboard('?status=MANUFACTURING_COMPLETED')).items.some((item) => item.id === id) ? true : undefined));
+    const token = await app.token('operator', 'op-7');
+    const resumed = await stream({ 'last-event-id': started.id }, `?access_token=${token}`);
+    const replayed = await resumed.nextOrder(id);
+    expect(replayed.item.status).toBe('MANUFACTURING_COMPLETED');
+    expect(BigInt(replayed.id)).toBeGreaterThan(BigInt(started.id));
+  });
+
+  it('reports projection lag in readiness, and is not ready when the read models fall behind the limit', async () => {
+    const ready = await app.request('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(JSON.stringify(await ready.json())).toContain('projections');
+
+    const lagging = await startTestApp({ PROJECTION_MAX_LAG_SECONDS: '0.3' });
+    try {
+      await lagging.app.get(Projector).stop();
+      const created = await lagging.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'GOLD_750' } });
+      expect(created.status).toBe(201);
+      expect(await lagging.app.get(EventStore).headPosition()).toBeDefined();
+      await sleep(1_000);
+      const behind = await lagging.request('/health/ready');
+      expect(behind.status).toBe(503);
+      expect(JSON.stringify(await behind.json())).toMatch(/behind the event store/);
+    } finally {
+      await lagging.close();
+    }
+  });
+});

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Browser, chromium } from 'playwright-core';
+import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
+import { boxStl } from './support/stl';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/** Debian's chromium (installed by .ci/run); playwright-core brings no browser of its own. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe('the /mes page in headless Chromium', () => {
+  let app: TestApp;
+  let browser: Browser;
+  let customer: string;
+  let seller: string;
+  let operator: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    app = await startTestApp();
+    [customer, seller, operator] = await Promise.all([app.token('customer', 'cust-1'), app.token('seller', 'seller-1'), app.token('operator', 'op-7')]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const post = (path: string, token: string, json?: unknown) => app.request(path, { method: 'POST', token, ...(json === undefined ? {} : { json }) });
+
+  async function submittedOrder(): Promise<string> {
+    const created = await post('/api/shop/orders', customer, { material: 'GOLD_750' });
+    const { id } = (await created.json()) as { id: string };
+    expect((await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } })).status).toBe(200);
+    expect((await post(`/api/shop/orders/${id}/submit`, customer)).status).toBe(202);
+    return id;
+  }
+
+  /** Priced (by the pricing worker, or here through the executor if it has not yet) and approved by a seller. */
+  async function approve(id: string): Promise<void> {
+    const executor = app.app.get(OrderCommandExecutor);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { state } = await executor.load(id);
+      if (state.status === 'PRICE_CALCULATED') break;
+      if (state.status === 'SUBMITTED' && state.submissionId) {
+        await executor
+          .execute(
+            id,
+            {
+              type: 'RecordPrice',
+              data: {
+                submissionId: state.submissionId,
+                currency: 'EUR',
+                total: 120,
+                breakdown: { material: 'GOLD_750', massGrams: 1, volumeMm3: 1, surfaceAreaMm2: 1, materialCost: 100, labourCost: 20, minimumApplied: false, lines: [] },
+              },
+              metadata: { now: new Date().toISOString(), actor: { role: 'pricing', id: 'pricing-worker' } },
+            },
+            { actor: { role: 'pricing', id: 'pricing-worker' }, correlationId: randomUUID(), causationId: null },
+          )
+          .catch(() => undefined);
+      }
+      if (Date.now() > deadline) throw new Error(`order ${id} was not priced`);
+      await sleep(20);
+    }
+    expect((await post(`/api/crm/orders/${id}/approve`, seller)).status).toBe(200);
+  }
+
+  it('signs in with a pasted token, shows a new order within a second, and moves it on "Start"', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(`${app.baseUrl}/mes`);
+    await page.fill('#token', operator);
+    await page.click('#signin');
+    await page.waitForSelector('#live.on', { timeout: 10_000 });
+
+    const id = await submittedOrder();
+    const submittedAt = Date.now();
+    const row = page.locator(`tr[data-id="${id}"]`);
+    // Within a second of its submission (a generous bound; freshness itself is measured in bench/dashboard).
+    await row.waitFor({ timeout: 1_000 });
+    expect(Date.now() - submittedAt).toBeLessThan(1_000);
+
+    await approve(id);
+    await page.waitForSelector(`tr[data-id="${id}"][data-status="MANUFACTURING_APPROVED"] button[data-action="start"]`, { timeout: 5_000 });
+    await page.click(`tr[data-id="${id}"] button[data-action="start"]`);
+    await page.waitForSelector(`tr[data-id="${id}"][data-status="MANUFACTURING_STARTED"] button[data-action="complete"]`, { timeout: 5_000 });
+    expect(await row.locator('td.status').textContent()).toBe('manufacturing started');
+    // The counts follow with the stream's next `counts` event.
+    await page.locator('#filters button[data-status="MANUFACTURING_STARTED"] .count', { hasText: /^[1-9]\d*$/ }).waitFor({ timeout: 5_000 });
+
+    // The token stays in this tab: a reload opens the dashboard without asking again.
+    await page.reload();
+    await page.waitForSelector(`tr[data-id="${id}"][data-status="MANUFACTURING_STARTED"]`, { timeout: 5_000 });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});

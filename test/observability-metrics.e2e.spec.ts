@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parsePrometheusText, type Sample } from '../src/infrastructure/observability/metrics/prometheus-text';
+import { startTestApp, type TestApp } from './support/test-app';
+
+describe('GET /metrics', () => {
+  let app: TestApp;
+  let customer: string;
+
+  beforeAll(async () => {
+    // A tight anonymous budget, so one test can provoke a 429 on a public route.
+    // INITIATED's SLA is one second here, so the stuck-orders gauge has something to count.
+    app = await startTestApp({ RATE_LIMIT_ANONYMOUS_RPS: '1', RATE_LIMIT_ANONYMOUS_BURST: '0', ORDER_SLA: 'INITIATED=1s' });
+    customer = await app.token('customer', 'cust-metrics');
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const scrape = async (): Promise<Sample[]> => {
+    const response = await app.request('/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    return parsePrometheusText(await response.text());
+  };
+  const value = (samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined =>
+    samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value;
+
+  it('is public and serves the process metrics (CPU, memory, event-loop lag, handles)', async () => {
+    const samples = await scrape();
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_active_handles_total',
+    ]) {
+      expect({ name, present: value(samples, name) !== undefined }).toEqual({ name, present: true });
+    }
+  });
+
+  it('counts requests per route template and status class, never per raw URL, and not its own scrapes', async () => {
+    const created = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'GOLD_750' } });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    expect((await app.request(`/api/shop/orders/${id}`, { token: customer })).status).toBe(200);
+    expect((await app.request(`/api/shop/orders/${randomUUID()}`, { token: customer })).status).toBe(404);
+    expect((await app.request(`/api/shop/orders/${id}`)).status).toBe(401);
+    expect((await app.request(`/no/such/${id}`)).status).toBe(404);
+
+    const samples = await scrape();
+    const route = '/api/shop/orders/:id';
+    expect(value(samples, 'http_requests_total', { method: 'POST', route: '/api/shop/orders', status_class: '2xx', module: 'shop' })).toBe(1);
+    expect(value(samples, 'http_requests_total', { method: 'GET', route, status_class: '2xx' })).toBe(1);
+    expect(value(samples, 'http_requests_total', { method: 'GET', route, status_class: '4xx' })).toBe(2);
+    expect(value(samples, 'http_requests_total', { route: 'unmatched', status_class: '4xx' })).toBeGreaterThanOrEqual(1);
+    expect(value(samples, 'http_request_duration_seconds_count', { method: 'GET', route, status_class: '2xx' })).toBe(1);
+    expect(value(samples, 'http_request_duration_seconds_bucket', { method: 'GET', route, status_class: '2xx', le: '+Inf' })).toBe(1);
+
+    const httpSamples = samples.filter((sample) => sample.name.startsWith('http_request'));
+    expect(httpSamples.some((sample) => Object.values(sample.labels).some((label) => label.includes(id)))).toBe(false);
+    expect(httpSamples.some((sample) => sample.labels.route === '/metrics')).toBe(false);
+  });
+
+  it('counts lifecycle transitions by event type, times appends, and shows orders per status from the read model', async () => {
+    const created = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'SILVER_925' } });
+    expect(created.status).toBe(201);
+
+    let samples = await scrape();
+    expect(value(samples, 'alexandrite_order_events_total', { type: 'OrderInitiated' })).toBeGreaterThanOrEqual(1);
+    expect(value(samples, 'alexandrite_event_store_append_duration_seconds_count', { adapter: 'postgres', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+
+    // The projector applies the events asynchronously; the gauge follows the read model.
+    const deadline = Date.now() + 20_000;
+    while ((value(samples, 'alexandrite_orders', { status: 'INITIATED' }) ?? 0) < 2 && Date.now() < deadline) {
+      await sleep(100);
+      samples = await scrape();
+    }
+    expect(value(samples, 'alexandrite_orders', { status: 'INITIATED' })).toBe(2);
+    expect(value(samples, 'alexandrite_orders', { status: 'SHIPPED' })).toBe(0);
+    expect(value(samples, 'alexandrite_orders_stuck', { status: 'SHIPPED' })).toBe(0);
+    while ((value(samples, 'alexandrite_orders_stuck', { status: 'INITIATED' }) ?? 0) < 2 && Date.now() < deadline) {
+      await sleep(250);
+      samples = await scrape();
+    }
+    expect(value(samples, 'alexandrite_orders_stuck', { status: 'INITIATED' })).toBe(2);
+    expect(value(samples, 'alexandrite_order_status_oldest_age_seconds', { status: 'INITIATED' })).toBeGreaterThanOrEqual(1);
+    expect(value(samples, 'alexandrite_projection_lag_events')).toBeDefined();
+    expect(value(samples, 'alexandrite_projection_leader')).toBe(1);
+  });
+
+  it('exposes the pricing engine\'s figures and counts rate-limit rejections without client addresses', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await app.request('/api/shop/catalog')).status);
+    expect(statuses).toContain(429);
+
+    const samples = await scrape();
+    expect(value(samples, 'alexandrite_rate_limit_rejections_total', { scope: 'ip', api_key_id: 'anonymous' })).toBeGreaterThanOrEqual(1);
+    expect(samples.some((sample) => Object.values(sample.labels).includes('127.0.0.1'))).toBe(false);
+    for (const name of ['alexandrite_pricing_attempts_total', 'alexandrite_pricing_queue_depth', 'alexandrite_pricing_dead_letters_open', 'alexandrite_pricing_duration_seconds_count']) {
+      expect({ name, present: value(samples, name) !== undefined }).toEqual({ name, present: true });
+    }
+    expect(value(samples, 'alexandrite_pricing_outcomes_total', { outcome: 'priced' })).toBeDefined();
+  });
+});

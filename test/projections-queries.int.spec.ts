@@ -1,0 +1,117 @@
+import { Client } from 'pg';
+import { migrateDatabase } from '../src/infrastructure/database/data-source';
+import { CRM_ORDERS_PAGE } from '../src/modules/crm/orders-list/crm-orders-list.queries';
+import { CHANGES_SINCE, DASHBOARD_PAGE } from '../src/modules/mes/dashboard/dashboard.queries';
+import { SHOP_MY_ORDERS_PAGE } from '../src/modules/shop/orders-list/shop-orders-list.queries';
+import { ORDER_STATUSES } from '../src/shared/order-lifecycle';
+import { createTestDatabase, type TestDatabase } from './support/test-database';
+
+/**
+ * The hot list queries read orders_current through its indexes: an index
+ * range scan per status (or per customer) in keyset order, no sequential
+ * scan, and no sort of the table's rows (only the final merge of at most
+ * statuses x page-size rows). The rows are written directly here: this
+ * checks plans, not the projector.
+ */
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+/** A node that reads orders_current's rows, however it does it. */
+const readsOrders = (node: PlanNode) => node['Relation Name'] === 'orders_current';
+
+describe('orders_current query plans', () => {
+  let database: TestDatabase;
+  let sql: Client;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('projections_plans');
+    await migrateDatabase(database.url);
+    sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    await sql.query(
+      `INSERT INTO orders_current (order_id, status, status_changed_at, created_at, material, channel, customer_ref, revision, last_position, updated_at)
+       SELECT gen_random_uuid(), ($1::text[])[1 + i % array_length($1::text[], 1)], now() - make_interval(secs => i), now() - make_interval(secs => i * 2),
+              'GOLD_750', 'shop', 'cust-' || (i % 5000), 3, i, now()
+         FROM generate_series(1, 60000) AS i`,
+      [ORDER_STATUSES],
+    );
+    // One big account: where keyset paging matters (a customer with a dozen orders is served by any plan).
+    await sql.query(
+      `INSERT INTO orders_current (order_id, status, status_changed_at, created_at, material, channel, customer_ref, revision, last_position, updated_at)
+       SELECT gen_random_uuid(), 'SHIPPED', now() - make_interval(secs => i), now() - make_interval(secs => i), 'SILVER_925', 'shop', 'cust-big', 8, 100000 + i, now()
+         FROM generate_series(1, 5000) AS i`,
+    );
+    await sql.query('ANALYZE orders_current');
+  });
+  afterAll(async () => {
+    await sql?.end();
+    await database?.drop();
+  });
+
+  async function plan(statement: { text: string }, values: unknown[]): Promise<PlanNode[]> {
+    const name = `explain_${Math.random().toString(36).slice(2)}`;
+    await sql.query(`PREPARE ${name} AS ${statement.text}`);
+    try {
+      const literals = values.map((value) => (value === null ? 'NULL' : `'${(Array.isArray(value) ? `{${value.join(',')}}` : String(value)).replace(/'/g, "''")}'`));
+      const { rows } = await sql.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(${literals.join(', ')})`);
+      return nodes(rows[0]!['QUERY PLAN'][0]!.Plan);
+    } finally {
+      await sql.query(`DEALLOCATE ${name}`);
+    }
+  }
+
+  function expectIndexOnly(all: PlanNode[], index: string): void {
+    const scans = all.filter(readsOrders);
+    expect(scans.length).toBeGreaterThan(0);
+    for (const scan of scans) expect({ type: scan['Node Type'], index: scan['Index Name'] }).toEqual({ type: expect.stringMatching(/^Index (Only )?Scan/), index });
+    expect(all.filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
+    // A Sort may only merge the per-status pages; it never sits right above a read of the table.
+    for (const sort of all.filter((node) => node['Node Type'] === 'Sort')) expect((sort.Plans ?? []).some(readsOrders)).toBe(false);
+  }
+
+  it('MES dashboard page: an index range scan per status, oldest waiting first, first page and after a cursor', async () => {
+    const first = await plan(DASHBOARD_PAGE, [['SUBMITTED', 'MANUFACTURING_APPROVED'], '-infinity', '00000000-0000-0000-0000-000000000000', 51, null, null]);
+    expectIndexOnly(first, 'orders_current_dashboard_idx');
+    const { rows } = await sql.query<{ at: string }>(`SELECT to_char((now() - interval '30000 seconds') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at`);
+    const later = await plan(DASHBOARD_PAGE, [[...ORDER_STATUSES], rows[0]!.at, '7f000000-0000-0000-0000-000000000000', 51, null, null]);
+    expectIndexOnly(later, 'orders_current_dashboard_idx');
+    // A search filters rows; the planner may pick another index for it, but never reads the whole table.
+    const searched = await plan(DASHBOARD_PAGE, [[...ORDER_STATUSES], '-infinity', '00000000-0000-0000-0000-000000000000', 51, 'gold%', 'gold']);
+    expect(searched.filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
+    // One status: no sort at all.
+    const single = await plan(DASHBOARD_PAGE, [['PACKAGING'], '-infinity', '00000000-0000-0000-0000-000000000000', 51, null, null]);
+    expectIndexOnly(single, 'orders_current_dashboard_idx');
+  });
+
+  it('MES dashboard page: the generic plan (named statements switch to it after five runs) is the same index walk', async () => {
+    await sql.query('SET plan_cache_mode = force_generic_plan');
+    try {
+      const generic = await plan(DASHBOARD_PAGE, [['SUBMITTED', 'MANUFACTURING_APPROVED'], '-infinity', '00000000-0000-0000-0000-000000000000', 51, null, null]);
+      expectIndexOnly(generic, 'orders_current_dashboard_idx');
+    } finally {
+      await sql.query('RESET plan_cache_mode');
+    }
+  });
+
+  it('CRM list: an index range scan per status, newest first', async () => {
+    expectIndexOnly(await plan(CRM_ORDERS_PAGE, [['CANCELLED', 'SHIPPED'], 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 51]), 'orders_current_crm_idx');
+  });
+
+  it('shop list: one customer’s orders through the customer index, no sort', async () => {
+    const all = await plan(SHOP_MY_ORDERS_PAGE, ['cust-big', 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 21]);
+    expectIndexOnly(all, 'orders_current_customer_idx');
+    expect(all.filter((node) => node['Node Type'] === 'Sort')).toEqual([]);
+  });
+
+  it('SSE replay: changes after a position through the position index', async () => {
+    expectIndexOnly(await plan(CHANGES_SINCE, ['59000', 500]), 'orders_current_position_idx');
+  });
+});

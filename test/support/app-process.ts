@@ -1,0 +1,64 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort } from '../../src/infrastructure/database/embedded-postgres';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface AppProcess {
+  baseUrl: string;
+  database: TestDatabase;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The app as its own process (`src/main.ts` from sources), for tests that
+ * need what only a whole process shows: its real log output.
+ */
+export async function startAppProcess(env: Record<string, string>): Promise<AppProcess> {
+  const database = await createTestDatabase('proc');
+  const dataDir = await mkdtemp(join(tmpdir(), 'alexandrite-proc-'));
+  const port = await findFreePort();
+  const root = join(__dirname, '..', '..');
+  const chunks: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, ['-r', join(__dirname, 'ts-register.js'), join(root, 'src', 'main.ts')], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: database.url, DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+      clearTimeout(timer);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`the app exited with ${child.exitCode}:\n${chunks.join('').slice(-4000)}`);
+    }
+    const ready = await fetch(`${baseUrl}/health/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the app was not ready within 60 s:\n${chunks.join('').slice(-4000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { baseUrl, database, output: () => chunks.join(''), stop };
+}
