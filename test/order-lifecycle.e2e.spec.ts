@@ -326,6 +326,9 @@ describe('order lifecycle over HTTP', () => {
       await expectError(await carrierDelivered({ orderId: shipped, deliveredAt: '2026-11-23T10:00:00Z' }, 'wrong-secret-wrong-secret'), 401, 'INVALID_SIGNATURE');
       const unsigned = await app.request('/api/crm/carrier/delivered', { method: 'POST', json: { orderId: shipped, deliveredAt: '2026-11-23T10:00:00Z' } });
       await expectError(unsigned, 401, 'MISSING_SIGNATURE');
+      // The signature is checked before the body: an unsigned request learns nothing about what a valid body looks like.
+      const unsignedGarbage = await app.request('/api/crm/carrier/delivered', { method: 'POST', json: { nonsense: true } });
+      await expectError(unsignedGarbage, 401, 'MISSING_SIGNATURE');
       expect((await streamTypes(shipped)).at(-1)).toBe('OrderShipped');
     });
   });

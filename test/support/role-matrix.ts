@@ -16,6 +16,9 @@ export type Audience = Record<Caller, Expected>;
 /** Anyone, with or without credentials. */
 const PUBLIC: Audience = { anonymous: 'allowed', customer: 'allowed', seller: 'allowed', operator: 'allowed', support: 'allowed', admin: 'allowed', partner: 'allowed' };
 
+/** The carrier's HMAC signature is its only credential: no token or key stands in for it, so every caller here is a 401. */
+const CARRIER_SIGNED: Audience = { anonymous: 401, customer: 401, seller: 401, operator: 401, support: 401, admin: 401, partner: 401 };
+
 /** Only these roles; no credentials is 401, any other role 403. */
 function only(...roles: Caller[]): Audience {
   return Object.fromEntries(CALLERS.map((caller) => [caller, caller === 'anonymous' ? 401 : roles.includes(caller) ? 'allowed' : 403])) as Audience;
@@ -35,12 +38,12 @@ export const ROUTE_AUDIENCE: Record<string, Audience> = {
   'POST /api/shop/orders/:id/model/from-catalog': only('customer'),
   'POST /api/shop/orders/:id/submit': only('customer'),
   'POST /api/shop/orders/:id/cancel': only('customer'),
-  // CRM (sellers), and the carrier: public at the guard, its HMAC signature is checked by the route (401 MISSING_SIGNATURE)
+  // CRM (sellers), and the carrier, whose signature is checked by a guard before anything else (401 MISSING_SIGNATURE)
   'GET /api/crm/orders': only('seller'),
   'POST /api/crm/orders/:id/approve': only('seller'),
   'POST /api/crm/orders/:id/cancel': only('seller'),
   'POST /api/crm/orders/:id/close': only('seller'),
-  'POST /api/crm/carrier/delivered': PUBLIC,
+  'POST /api/crm/carrier/delivered': CARRIER_SIGNED,
   // MES (operators); the stream checks its token itself (EventSource sends no headers), so an API key is "no token": 401
   'GET /mes': PUBLIC, // the operators' page: static HTML that asks for a token and calls the MES API
   'GET /api/mes/orders': only('operator'),

@@ -1,48 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
-import { AppSettings } from '../../../config/app-settings';
 import { Public } from '../../../infrastructure/auth/roles.decorator';
 import { ApiError } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import type { CommandContext } from '../../../shared/order-commands/command-context';
 import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
 import { CarrierDeliveredDto } from '../dto/crm.dto';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyCarrierSignature } from './carrier-signature';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './carrier-signature';
+import { CarrierSignatureGuard } from './carrier-signature.guard';
 
 /** The carrier confirms a delivery; its HMAC signature is its credential. */
 @ApiTags('crm')
 @Controller('api/crm/carrier')
 export class CarrierWebhookController {
-  constructor(
-    private readonly orders: OrderCommandExecutor,
-    private readonly settings: AppSettings,
-  ) {}
+  constructor(private readonly orders: OrderCommandExecutor) {}
 
   @Post('delivered')
   @Public()
+  @UseGuards(CarrierSignatureGuard)
   @HttpCode(200)
   @ApiOperation({ summary: 'Carrier delivery confirmation: closes the shipped order (HMAC-SHA256 signed)' })
   @ApiHeader({ name: TIMESTAMP_HEADER, description: 'unix seconds; within 5 minutes of our clock' })
   @ApiHeader({ name: SIGNATURE_HEADER, description: 'sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">' })
   @ApiResponse({ status: 200, description: '{ orderId, status, alreadyClosed }' })
   @ApiErrorResponses(400, 401, 404, 409, 422)
-  async delivered(
-    @Req() request: FastifyRequest & { rawBody?: Buffer },
-    @Headers(SIGNATURE_HEADER) signature: string | undefined,
-    @Headers(TIMESTAMP_HEADER) timestamp: string | undefined,
-    @Body() body: CarrierDeliveredDto,
-  ): Promise<{ orderId: string; status: string; alreadyClosed: boolean }> {
-    const check = verifyCarrierSignature({
-      secret: this.settings.carrierWebhookSecret,
-      rawBody: request.rawBody ?? Buffer.alloc(0),
-      signature,
-      timestamp,
-      nowSeconds: Math.floor(Date.now() / 1000),
-    });
-    if (!check.ok) throw new ApiError(401, check.code, check.message);
-
+  async delivered(@Body() body: CarrierDeliveredDto): Promise<{ orderId: string; status: string; alreadyClosed: boolean }> {
     const { state } = await this.orders.load(body.orderId);
     if (!state.exists) throw new ApiError(404, 'ORDER_NOT_FOUND', 'no such order');
     // Carriers resend confirmations; a second one for a delivered order is a success, not an error.
