@@ -102,4 +102,19 @@ describe('pricing over HTTP', () => {
     expect(await badBody.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect((await app.request('/api/admin/materials/NOPE_1', { token: admin })).status).toBe(404);
   });
+
+  it('lets customers order a material as soon as an admin adds it, and no longer once it is withdrawn', async () => {
+    const rhodium = { name: 'Rhodium-plated silver', densityGramsPerCm3: 10.4, pricePerGramMinor: 250, currency: 'EUR', labourPerCm2Minor: 50, setupFeeMinor: 1500, minimumPriceMinor: 4900, active: true };
+    const refusedBefore = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'SILVER_925_RH' } });
+    expect(refusedBefore.status).toBe(422);
+    expect((await app.request('/api/admin/materials/SILVER_925_RH', { method: 'PUT', token: admin, json: rhodium })).status).toBe(201);
+
+    const id = await submitShopOrder(app, customer, boxStl(10, 10, 10), 'SILVER_925_RH');
+    expect((await awaitPricingOutcome(app, customer, id)).price).toMatchObject({ currency: 'EUR', breakdown: { material: 'SILVER_925_RH' } });
+
+    expect((await app.request('/api/admin/materials/SILVER_925_RH', { method: 'PUT', token: admin, json: { ...rhodium, active: false } })).status).toBe(200);
+    const refusedAfter = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'SILVER_925_RH' } });
+    expect(refusedAfter.status).toBe(422);
+    expect(await refusedAfter.json()).toMatchObject({ code: 'UNKNOWN_MATERIAL', details: { known: expect.not.arrayContaining(['SILVER_925_RH']) } });
+  });
 });

@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '../../infrastructure/http/api-error';
-import { MATERIALS } from '../../shared/order-lifecycle';
+import { PriceListService } from '../pricing/price-rules/price-list.service';
 
 /**
- * Which material codes an order may name. The binding codes for now; the
- * pricing module's price list (kept in PostgreSQL) takes over this answer.
+ * Which material codes a new order may name: the active entries of the
+ * pricing module's price list (kept in PostgreSQL, edited by admins), so a
+ * material an admin adds can be ordered at once and one withdrawn cannot.
  */
 @Injectable()
 export class MaterialsPolicy {
-  assertKnown(material: string): void {
-    if (!(MATERIALS as readonly string[]).includes(material)) {
-      throw new ApiError(422, 'UNKNOWN_MATERIAL', `unknown material ${material}; known: ${MATERIALS.join(', ')}`, { known: [...MATERIALS] });
-    }
+  constructor(private readonly priceList: PriceListService) {}
+
+  /** 422 UNKNOWN_MATERIAL, listing the orderable codes, for anything else. */
+  assertKnown(material: string): Promise<void> {
+    return this.priceList.assertOrderable(material);
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PricingModule } from '../pricing/pricing.module';
 import { CatalogController } from './catalog/catalog.controller';
 import { CatalogService } from './catalog/catalog.service';
 import { MaterialsPolicy } from './materials.policy';
@@ -7,6 +8,7 @@ import { ShopOrdersListController, ShopOrdersListRepository } from './orders-lis
 import { ShopOrdersController } from './shop-orders.controller';
 
 @Module({
+  imports: [PricingModule],
   controllers: [ShopOrdersListController, ShopOrdersController, CatalogController],
   providers: [CatalogService, MaterialsPolicy, ModelUploadService, ShopOrdersListRepository],
   exports: [CatalogService, MaterialsPolicy, ModelUploadService],

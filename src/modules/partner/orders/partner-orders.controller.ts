@@ -44,7 +44,7 @@ export class PartnerOrdersController {
   @ApiResponse({ status: 201, type: CommandAccepted })
   @ApiErrorResponses(400, 401, 403, 422, 429)
   async create(@Body() body: CreatePartnerOrderDto, @CurrentPrincipal() principal: Principal, @RequestCommandContext() context: CommandContext): Promise<CommandAccepted> {
-    this.materials.assertKnown(body.material);
+    await this.materials.assertKnown(body.material);
     const orderId = randomUUID();
     const result = await this.commands.execute(
       new ExecuteOrderCommand(
