@@ -118,3 +118,28 @@ describe('pricing over HTTP', () => {
     expect(await refusedAfter.json()).toMatchObject({ code: 'UNKNOWN_MATERIAL', details: { known: expect.not.arrayContaining(['SILVER_925_RH']) } });
   });
 });
+
+describe('pricing with the deployment jewellery limits', () => {
+  let app: TestApp;
+  let customer: string;
+
+  beforeAll(async () => {
+    app = await startTestApp({ MODEL_MAX_DIMENSION_MM: '5', MODEL_MAX_TRIANGLES: '1000' });
+    customer = await app.token('customer', 'cust-limits');
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('cancels a model larger than MODEL_MAX_DIMENSION_MM with the size and the limit in the reason', async () => {
+    const id = await submitShopOrder(app, customer, boxStl(10, 4, 4));
+    const order = await awaitPricingOutcome(app, customer, id);
+    expect(order.status).toBe('CANCELLED');
+    expect(order.cancellation!.reason).toMatch(/10 × 4 × 4 mm exceeds the 5 mm maximum/);
+  });
+
+  it('prices a model within the limits', async () => {
+    const id = await submitShopOrder(app, customer, boxStl(4, 4, 4));
+    expect((await awaitPricingOutcome(app, customer, id)).status).toBe('PRICE_CALCULATED');
+  });
+});

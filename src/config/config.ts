@@ -48,12 +48,19 @@ const EnvSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
   PROJECTION_MAX_LAG_SECONDS: z.coerce.number().positive().default(30),
   PROJECTION_STANDBY_RETRY_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  /** SIGTERM/SIGINT: the whole drain (HTTP, pricing, projector, pools) must fit in this; past it the process exits with 1. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(1_000).max(600_000).default(25_000),
   /** Pricing: hard limit of one calculation; worker threads (default: the cores); test-only artificial delay. */
   PRICING_TIMEOUT_S: z.coerce.number().positive().max(3_600).default(30),
   PRICING_THREADS: positiveInt.max(64).optional(),
   PRICING_WORKER_ENABLED: bool.default(true),
   PRICING_RETRY_DELAY_S: z.coerce.number().int().min(0).max(3_600).default(2),
   PRICING_TEST_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  /** What a jewellery model may be: larger, smaller or busier models are refused with a precise code. */
+  MODEL_MAX_TRIANGLES: positiveInt.max(50_000_000).default(2_000_000),
+  MODEL_MIN_DIMENSION_MM: z.coerce.number().nonnegative().max(1_000).default(1),
+  MODEL_MAX_DIMENSION_MM: z.coerce.number().positive().max(10_000).default(200),
+  MODEL_MAX_SHELLS: positiveInt.max(1_000).default(1),
   QUOTE_SYNC_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   QUOTE_MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).default(200),
   /** Security and fair use: shared rate-limit state, anonymous per-IP budget, external IdP, CORS. */
@@ -115,6 +122,8 @@ export interface AppConfig {
   swagger: boolean;
   /** The projector: readiness fails beyond maxLagSeconds; standbys retry the leader lock every standbyRetryMs. */
   projections: { maxLagSeconds: number; standbyRetryMs: number };
+  /** Graceful shutdown budget (see src/infrastructure/lifecycle). */
+  shutdown: { graceMs: number };
   /** Pricing jobs and partner quotes (see README, Configuration). */
   pricing: {
     timeoutMs: number;
@@ -124,6 +133,8 @@ export interface AppConfig {
     testDelayMs: number;
     quoteSyncWaitMs: number;
     quoteMaxQueueDepth: number;
+    /** Jewellery limits the geometry checks every model against (MODEL_* variables). */
+    modelLimits: { maxTriangles: number; minDimensionMm: number; maxDimensionMm: number; maxShells: number };
   };
   /** How long an order may stay in each non-terminal status before support's stuck list shows it. */
   support: { slaMs: Partial<Record<OrderStatus, number>> };
@@ -194,12 +205,19 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
     swagger: env.SWAGGER_ENABLED,
     projections: { maxLagSeconds: env.PROJECTION_MAX_LAG_SECONDS, standbyRetryMs: env.PROJECTION_STANDBY_RETRY_MS },
+    shutdown: { graceMs: env.SHUTDOWN_GRACE_MS },
     pricing: {
       timeoutMs: Math.round(env.PRICING_TIMEOUT_S * 1000),
       threads: env.PRICING_THREADS ?? availableParallelism(),
       workerEnabled: env.PRICING_WORKER_ENABLED,
       retryDelaySeconds: env.PRICING_RETRY_DELAY_S,
       testDelayMs: env.PRICING_TEST_DELAY_MS,
+      modelLimits: {
+        maxTriangles: env.MODEL_MAX_TRIANGLES,
+        minDimensionMm: env.MODEL_MIN_DIMENSION_MM,
+        maxDimensionMm: env.MODEL_MAX_DIMENSION_MM,
+        maxShells: env.MODEL_MAX_SHELLS,
+      },
       quoteSyncWaitMs: env.QUOTE_SYNC_WAIT_MS,
       quoteMaxQueueDepth: env.QUOTE_MAX_QUEUE_DEPTH,
     },

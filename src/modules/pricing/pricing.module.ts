@@ -43,7 +43,12 @@ import { PricingMetrics } from './pricing-metrics';
       provide: GeometryPool,
       inject: [AppSettings],
       useFactory: (settings: AppSettings) =>
-        new GeometryPool({ maxThreads: settings.config.pricing.threads, timeoutMs: settings.config.pricing.timeoutMs, testDelayMs: settings.config.pricing.testDelayMs }),
+        new GeometryPool({
+          maxThreads: settings.config.pricing.threads,
+          timeoutMs: settings.config.pricing.timeoutMs,
+          testDelayMs: settings.config.pricing.testDelayMs,
+          limits: settings.config.pricing.modelLimits,
+        }),
     },
   ],
   exports: [PriceListService, PricingDeadLetterService, PricingMetrics, PricingJobInspector],

@@ -20,6 +20,8 @@ export interface GeometryPoolOptions {
   /** Hard limit of one calculation; past it the worker thread is terminated. */
   timeoutMs: number;
   testDelayMs: number;
+  /** The deployment's jewellery limits; a call may narrow them further. */
+  limits?: GeometryTask['limits'];
 }
 
 /**
@@ -50,7 +52,7 @@ export class GeometryPool {
     const timer = setTimeout(() => controller.abort(new CalculationTimeoutError(this.options.timeoutMs)), this.options.timeoutMs);
     try {
       return await this.pool.run(
-        { bytes: owned, limits, testDelayMs: this.options.testDelayMs },
+        { bytes: owned, limits: { ...this.options.limits, ...limits }, testDelayMs: this.options.testDelayMs },
         { signal: controller.signal, transferList: [owned.buffer as ArrayBuffer] },
       );
     } catch (error) {
