@@ -1,3 +1,4 @@
+import { apiKeySecretPart } from './support/partner-keys';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Client } from 'pg';
@@ -96,7 +97,7 @@ describe('personal data and secrets stay out of logs and events', () => {
     expect(key.status).toBe(201);
     const apiKey = key.body.key as string;
     secrets.apiKey = apiKey;
-    secrets.apiKeySecretPart = apiKey.split('_')[2] as string;
+    secrets.apiKeySecretPart = apiKeySecretPart(apiKey);
     const partnerHeaders = { 'x-api-key': apiKey };
     const partnerOrder = await call('/api/partner/v1/orders', { method: 'POST', headers: partnerHeaders, json: { material: 'SILVER_925' } });
     expect(partnerOrder.status).toBe(201);

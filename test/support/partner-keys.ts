@@ -40,3 +40,8 @@ export async function recordPrice(app: TestApp, orderId: string): Promise<void> 
     { actor, correlationId: randomUUID(), causationId: null },
   );
 }
+
+/** The secret part of `alx_<12 hex prefix>_<secret>`; the base64url secret may itself contain '_'. */
+export function apiKeySecretPart(key: string): string {
+  return key.slice('alx_'.length + 12 + 1);
+}
