@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
+import { assertChromiumInstalled, launchChromium } from './support/chromium';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
-
-/** Debian's chromium (installed by .ci/run); playwright-core brings no browser of its own. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('the /mes page in headless Chromium', () => {
   let app: TestApp;
@@ -17,10 +14,10 @@ describe('the /mes page in headless Chromium', () => {
   let operator: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    assertChromiumInstalled();
     app = await startTestApp();
     [customer, seller, operator] = await Promise.all([app.token('customer', 'cust-1'), app.token('seller', 'seller-1'), app.token('operator', 'op-7')]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

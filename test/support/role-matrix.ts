@@ -62,6 +62,7 @@ export const ROUTE_AUDIENCE: Record<string, Audience> = {
   'POST /api/partner/v1/quotes': only('partner'),
   'GET /api/partner/v1/quotes/:id': only('partner'),
   // support
+  'GET /support': PUBLIC, // support's page: static HTML that asks for a token and calls the support API
   'GET /api/support/orders/stuck': only('support', 'admin'),
   'GET /api/support/orders/:id/history': only('support', 'admin'),
   'GET /api/support/orders/:id/state': only('support', 'admin'),
@@ -82,7 +83,7 @@ export const ROUTE_AUDIENCE: Record<string, Audience> = {
 export const STREAMING_ROUTES = new Set(['GET /api/mes/orders/stream']);
 
 /** Routes served outside the API document (Prometheus text, HTML pages): everything else must be in /docs/openapi.json. */
-export const UNDOCUMENTED_ROUTES = new Set(['GET /metrics', 'GET /mes']);
+export const UNDOCUMENTED_ROUTES = new Set(['GET /metrics', 'GET /mes', 'GET /support']);
 
 /**
  * The app's routes as "METHOD /path/:param", from Fastify's own router (so

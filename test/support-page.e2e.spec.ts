@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { assertChromiumInstalled, launchChromium } from './support/chromium';
+import { boxStl } from './support/stl';
+import { startTestApp, type TestApp } from './support/test-app';
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+
+describe('the /support page in headless Chromium', () => {
+  let app: TestApp;
+  let browser: Browser;
+  let customer: string;
+  let support: string;
+
+  beforeAll(async () => {
+    assertChromiumInstalled();
+    // Short SLAs so orders become "stuck" within the test; no pricing worker, so a submitted order stays SUBMITTED.
+    app = await startTestApp({ ORDER_SLA: 'INITIATED=1s,SUBMITTED=1s', PRICING_WORKER_ENABLED: 'false' });
+    [customer, support] = await Promise.all([app.token('customer', 'cust-sp'), app.token('support', 'support-page')]);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const post = (path: string, token: string, json: unknown = {}, headers: Record<string, string> = {}) => app.request(path, { method: 'POST', token, json, headers });
+
+  async function newOrder(headers: Record<string, string> = {}): Promise<string> {
+    const created = await post('/api/shop/orders', customer, { material: 'GOLD_750' }, headers);
+    expect(created.status).toBe(201);
+    return ((await created.json()) as { id: string }).id;
+  }
+
+  async function submittedOrder(headers: Record<string, string> = {}): Promise<string> {
+    const id = await newOrder(headers);
+    expect((await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } })).status).toBe(200);
+    expect((await post(`/api/shop/orders/${id}/submit`, customer)).status).toBe(202);
+    return id;
+  }
+
+  /** A page signed in with `token`, collecting script errors. */
+  async function signedIn(token: string): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(`${app.baseUrl}/support`);
+    await page.fill('#token', token);
+    await page.click('#signin');
+    await page.waitForSelector('#order-id', { state: 'visible' });
+    return { page, problems };
+  }
+
+  async function lookUp(page: Page, id: string): Promise<void> {
+    await page.fill('#order-id', id);
+    await page.click('#lookup');
+  }
+
+  it('looks an order up: its timeline with ids, time in each status, the diagnosis, and a recorded pricing retry', async () => {
+    const id = await submittedOrder({ 'x-correlation-id': 'corr-support-page', traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
+    const { page, problems } = await signedIn(support);
+    await lookUp(page, id);
+
+    await page.waitForSelector('#events tr[data-revision="2"]');
+    const events = await page.$$eval('#events tr', (rows) => rows.map((row) => [row.getAttribute('data-revision'), row.getAttribute('data-type')]));
+    expect(events).toEqual([
+      ['0', 'OrderInitiated'],
+      ['1', 'ModelUploaded'],
+      ['2', 'OrderSubmitted'],
+    ]);
+    const first = (await page.locator('#events tr[data-revision="0"]').innerText()).replace(/\s+/g, ' ');
+    expect(first).toContain('customer:cust-sp');
+    expect(first).toContain('correlation corr-support-page');
+    expect(first).toContain(`trace ${TRACE_ID}`);
+    expect(first).toContain('initiated');
+    expect(await page.locator('#events tr[data-revision="2"] td.status').textContent()).toBe('submitted');
+    expect(await page.$$eval('#periods tr', (rows) => rows.map((row) => row.getAttribute('data-status')))).toEqual(['INITIATED', 'FILE_UPLOADED', 'SUBMITTED']);
+    expect(await page.locator('#periods tr[data-status="SUBMITTED"]').innerText()).toMatch(/still there/);
+
+    expect(await page.locator('#d-status').textContent()).toBe('submitted');
+    expect(await page.locator('#d-waiting').textContent()).toMatch(/^pricing: the pricing engine to price the model/);
+    expect(await page.locator('#summary').textContent()).toMatch(/^SUBMITTED for \d+ s, (within its SLA|\d+ s past its SLA) of 1 s; waiting for the pricing engine/);
+    expect(page.url()).toBe(`${app.baseUrl}/support#order/${id}`);
+
+    // Past the 1 s SLA and the queue never heard of it (the worker is stopped): overdue, with the cause named.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    await lookUp(page, id);
+    await page.waitForSelector('#anomalies li[data-code="PRICING_JOB_MISSING"]');
+    expect(await page.locator('#d-time .overdue').textContent()).toMatch(/past its SLA of 1 s/);
+
+    await page.click('#retry-pricing');
+    await page.waitForSelector('#events tr[data-type="PricingRetryRequested"]');
+    expect(await page.locator('#events tr[data-type="PricingRetryRequested"]').innerText()).toContain('support:support-page');
+    expect(await page.locator('#notice').textContent()).toMatch(/Pricing retry requested/);
+
+    // The token and the open order survive a reload of the tab.
+    await page.reload();
+    await page.waitForSelector('#events tr[data-type="PricingRetryRequested"]');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('hides "retry pricing" for an order that is not waiting for pricing', async () => {
+    const id = await newOrder();
+    const { page } = await signedIn(support);
+    await lookUp(page, id);
+    await page.waitForSelector('#events tr[data-revision="0"]');
+    expect(await page.locator('#retry-pricing').isHidden()).toBe(true);
+    expect(await page.locator('#d-waiting').textContent()).toMatch(/^customer: /);
+    await page.close();
+  });
+
+  it('lists orders past their SLA in the stuck view and opens one on click', async () => {
+    const id = await newOrder();
+    const { page, problems } = await signedIn(support);
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    await page.click('#tab-stuck');
+    const row = page.locator(`#stuck-rows tr[data-id="${id}"]`);
+    // The read model follows the stream within milliseconds; refresh until the order shows.
+    const deadline = Date.now() + 10_000;
+    while ((await row.count()) === 0) {
+      if (Date.now() > deadline) throw new Error(`order ${id} never appeared in the stuck view`);
+      await page.click('#stuck-refresh');
+      await page.waitForTimeout(200);
+    }
+    expect(await row.getAttribute('data-status')).toBe('INITIATED');
+    expect(await row.innerText()).toMatch(/customer: the customer to upload a model/);
+
+    await row.click();
+    await page.waitForSelector('#lookup-view', { state: 'visible' });
+    await page.waitForSelector('#events tr[data-type="OrderInitiated"]');
+    expect(await page.locator('#d-order').textContent()).toContain(id);
+    expect(await page.locator('#d-time .overdue').textContent()).toMatch(/past its SLA of 1 s/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('explains an invalid id, an unknown order, and a token without the support role', async () => {
+    const { page } = await signedIn(support);
+    await lookUp(page, 'not-an-id');
+    await page.waitForSelector('#error:has-text("is not an order id")');
+    expect(await page.locator('#order').isHidden()).toBe(true);
+
+    const unknown = randomUUID();
+    await lookUp(page, unknown);
+    await page.waitForSelector(`#error:has-text("No order ${unknown} exists.")`);
+    await page.close();
+
+    const asCustomer = await signedIn(customer);
+    await lookUp(asCustomer.page, unknown);
+    await asCustomer.page.waitForSelector('#login', { state: 'visible' });
+    expect(await asCustomer.page.locator('#login-message').textContent()).toMatch(/may not use the support tools.*support or admin role/);
+    expect(await asCustomer.page.evaluate(() => sessionStorage.getItem('support.token'))).toBeNull();
+    await asCustomer.page.close();
+
+    const expired = await signedIn('not.a.token');
+    await lookUp(expired.page, unknown);
+    await expired.page.waitForSelector('#login', { state: 'visible' });
+    expect(await expired.page.locator('#login-message').textContent()).toMatch(/refused or has expired/);
+    await expired.page.close();
+  });
+});
