@@ -8,6 +8,7 @@ import { DatabaseModule } from './infrastructure/database/database.module';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module';
 import { HealthModule } from './infrastructure/health/health.module';
 import { IdempotencyModule } from './infrastructure/http/idempotency/idempotency.module';
+import { LifecycleModule } from './infrastructure/lifecycle/lifecycle.module';
 import { LoggingModule } from './infrastructure/observability/logging.module';
 import { MetricsModule } from './infrastructure/observability/metrics/metrics.module';
 import { CrmModule } from './modules/crm/crm.module';
@@ -26,6 +27,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         SettingsModule.forRoot(settings),
+        LifecycleModule,
         LoggingModule,
         MetricsModule,
         DatabaseModule,

@@ -9,6 +9,7 @@ import { AppSettings } from './config/app-settings';
 import { type AppConfig, ConfigError, loadConfig } from './config/config';
 import { resolveSecrets } from './config/dev-secrets';
 import { type RunningEmbeddedPostgres, startEmbeddedPostgres } from './infrastructure/database/embedded-postgres';
+import { shutDownGracefully } from './infrastructure/lifecycle/graceful-shutdown';
 import { createRootLogger } from './infrastructure/observability/logger';
 
 const EMBEDDED_DATABASE = 'alexandrite';
@@ -52,18 +53,31 @@ async function main(): Promise<void> {
     if (secrets.generated.length > 0) log.info(`development secrets ${secrets.generated.join(', ')} are kept in ${secrets.file}`);
 
     const app = await createApp(new AppSettings(config, databaseUrl, secrets.jwtSecret, secrets.carrierWebhookSecret));
-    // Nest closes its modules on these signals (enableShutdownHooks); we stop PostgreSQL after it.
+    // Graceful shutdown (src/infrastructure/lifecycle); we stop the embedded PostgreSQL after it.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
+      // embedded-postgres (async-exit-hook) registers its own handler on import that exits with 143 as soon as it
+      // has stopped its servers, cutting the drain short: this process owns its signals.
+      process.removeAllListeners(signal);
+      // on, not once: our listener must stay, or a library's signal-exit hook re-raises the signal and kills the drain.
+      process.on(signal, () => {
         if (stopping) return;
         stopping = true;
-        log.info(`${signal} received, shutting down`);
-        void app
-          .close()
-          .catch((error: unknown) => log.error({ err: error }, 'shutdown failed'))
+        const { graceMs, readinessDelayMs } = config.shutdown;
+        log.info(`${signal} received, shutting down (grace period ${graceMs} ms)`);
+        // Past the grace period the orchestrator would SIGKILL us anyway; exit 1 so it shows as unclean.
+        setTimeout(() => {
+          log.error(`shutdown did not finish within ${graceMs} ms; exiting anyway`);
+          process.exit(1);
+        }, graceMs);
+        let exitCode = 0;
+        void shutDownGracefully(app, { graceMs, readinessDelayMs, logger: { info: (message) => log.info(message), warn: (message) => log.warn(message) } })
+          .catch((error: unknown) => {
+            exitCode = 1;
+            log.error({ err: error }, 'shutdown failed');
+          })
           .then(stopEmbedded)
           .then(stopTracing)
-          .finally(() => process.exit(0));
+          .finally(() => process.exit(exitCode));
       });
     }
     await app.listen({ port: config.http.port, host: config.http.host });

@@ -50,6 +50,8 @@ const EnvSchema = z.object({
   PROJECTION_STANDBY_RETRY_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   /** SIGTERM/SIGINT: the whole drain (HTTP, pricing, projector, pools) must fit in this; past it the process exits with 1. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(1_000).max(600_000).default(25_000),
+  /** Time between readiness turning false and the listener closing, so load balancers stop sending first (Kubernetes: a few seconds). */
+  SHUTDOWN_READINESS_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** Pricing: hard limit of one calculation; worker threads (default: the cores); test-only artificial delay. */
   PRICING_TIMEOUT_S: z.coerce.number().positive().max(3_600).default(30),
   PRICING_THREADS: positiveInt.max(64).optional(),
@@ -123,7 +125,7 @@ export interface AppConfig {
   /** The projector: readiness fails beyond maxLagSeconds; standbys retry the leader lock every standbyRetryMs. */
   projections: { maxLagSeconds: number; standbyRetryMs: number };
   /** Graceful shutdown budget (see src/infrastructure/lifecycle). */
-  shutdown: { graceMs: number };
+  shutdown: { graceMs: number; readinessDelayMs: number };
   /** Pricing jobs and partner quotes (see README, Configuration). */
   pricing: {
     timeoutMs: number;
@@ -205,7 +207,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
     swagger: env.SWAGGER_ENABLED,
     projections: { maxLagSeconds: env.PROJECTION_MAX_LAG_SECONDS, standbyRetryMs: env.PROJECTION_STANDBY_RETRY_MS },
-    shutdown: { graceMs: env.SHUTDOWN_GRACE_MS },
+    shutdown: { graceMs: env.SHUTDOWN_GRACE_MS, readinessDelayMs: env.SHUTDOWN_READINESS_DELAY_MS },
     pricing: {
       timeoutMs: Math.round(env.PRICING_TIMEOUT_S * 1000),
       threads: env.PRICING_THREADS ?? availableParallelism(),

@@ -65,6 +65,12 @@ describe('loadConfig', () => {
     expect(config.pricing).toMatchObject({ timeoutMs: 1500, threads: 2, workerEnabled: false, testDelayMs: 0 });
   });
 
+  it('reads the graceful shutdown budget and names a bad value', () => {
+    expect(loadConfig({}).shutdown).toEqual({ graceMs: 25_000, readinessDelayMs: 0 });
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '10000', SHUTDOWN_READINESS_DELAY_MS: '3000' }).shutdown).toEqual({ graceMs: 10_000, readinessDelayMs: 3_000 });
+    expect(() => loadConfig({ SHUTDOWN_GRACE_MS: '10' })).toThrow(/SHUTDOWN_GRACE_MS/);
+  });
+
   it('reads the security settings: rate-limit store, external identity provider, CORS origins', () => {
     expect(loadConfig({}).rateLimit).toEqual({ redisUrl: undefined, anonymousRps: 20, anonymousBurst: 40, apiKeyDefaultRps: 20 });
     expect(loadConfig({}).auth.jwks).toBeUndefined();

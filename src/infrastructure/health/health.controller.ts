@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/roles.decorator';
+import { ShutdownState } from '../lifecycle/shutdown-state';
 import { ReadinessRegistry } from './readiness.registry';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly registry: ReadinessRegistry,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   /** Readiness turns false first when the process is asked to stop. */
@@ -34,7 +36,7 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: database, event store, blob storage and the other registered checks' })
   async ready(@Res() reply: FastifyReply): Promise<void> {
     const checks = this.registry.all().map((readiness) => () => this.run(readiness.name, readiness.check));
-    if (this.shuttingDown) checks.push(async () => this.indicators.check('shutdown').down({ message: 'shutting down' }));
+    if (this.shuttingDown || this.shutdown.stopping) checks.push(async () => this.indicators.check('shutdown').down({ message: 'shutting down' }));
     try {
       const result = await this.health.check(checks);
       await reply.status(200).send(result);

@@ -1,4 +1,6 @@
 import { HttpException } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../database/connection-errors';
+import { EventStoreUnavailableError } from '../event-store/event-store.port';
 import { ApiError } from './api-error';
 
 /**
@@ -45,6 +47,13 @@ export function toApiError(error: unknown): ApiError {
     if (translated) return translated;
   }
   if (error instanceof HttpException) return fromHttpException(error);
+  // An outage is the client's cue to retry (elsewhere or later), not a bug: 503 with a code, fast.
+  if (error instanceof EventStoreUnavailableError) {
+    return new ApiError(503, 'EVENT_STORE_UNAVAILABLE', 'the event store is unavailable; retry shortly', undefined, { 'retry-after': '2' });
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new ApiError(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly', undefined, { 'retry-after': '2' });
+  }
   const fastifyError = error as FastifyLikeError | undefined;
   if (fastifyError && typeof fastifyError === 'object') {
     const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;

@@ -6,6 +6,9 @@ export type IdempotencyClaim =
   | { kind: 'completed'; fingerprint: string; statusCode: number; response: unknown }
   | { kind: 'in_flight'; fingerprint: string };
 
+/** No request runs this long; a claim this old without a response was left by a crashed process. */
+const ABANDONED_CLAIM_SECONDS = 30;
+
 /** The only code that touches http_idempotency_keys. */
 @Injectable()
 export class IdempotencyRepository {
@@ -13,10 +16,15 @@ export class IdempotencyRepository {
 
   /** Claims (scope, key) for a new request, or tells what the first request with that key did. */
   async claim(scope: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
+    // A claim still open after ABANDONED_CLAIM_SECONDS belongs to a process that died mid-request (a graceful
+    // shutdown finishes its requests): the retry takes it over instead of hearing "in progress" until cleanup.
     const inserted: unknown[] = await this.dataSource.query(
       `INSERT INTO http_idempotency_keys (scope, key, fingerprint) VALUES ($1, $2, $3)
-       ON CONFLICT (scope, key) DO NOTHING RETURNING 1`,
-      [scope, key, fingerprint],
+       ON CONFLICT (scope, key) DO UPDATE SET created_at = now()
+         WHERE http_idempotency_keys.status_code IS NULL AND http_idempotency_keys.fingerprint = EXCLUDED.fingerprint
+           AND http_idempotency_keys.created_at < now() - make_interval(secs => $4)
+       RETURNING 1`,
+      [scope, key, fingerprint, ABANDONED_CLAIM_SECONDS],
     );
     if (inserted.length > 0) return { kind: 'claimed' };
     const rows: Array<{ fingerprint: string; status_code: number | null; response: unknown }> = await this.dataSource.query(

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
+import { ShutdownState } from '../../../infrastructure/lifecycle/shutdown-state';
 import { OrderChangeFeed } from '../../../projections/runtime/order-change-feed';
 import { type DashboardItem, MesDashboardRepository } from './mes-dashboard.repository';
 
@@ -53,7 +54,11 @@ export class DashboardStreamService implements OnModuleDestroy {
   constructor(
     private readonly repository: MesDashboardRepository,
     private readonly feed: OrderChangeFeed,
-  ) {}
+    @Optional() shutdown?: ShutdownState,
+  ) {
+    // Open streams would hold the graceful shutdown's HTTP drain; end them first (clients reconnect elsewhere).
+    shutdown?.onStopping(() => void this.onModuleDestroy());
+  }
 
   get clientCount(): number {
     return this.clients.size;
@@ -61,6 +66,11 @@ export class DashboardStreamService implements OnModuleDestroy {
 
   /** Takes over `response` (already hijacked from the framework) until the client goes away. */
   async open(response: ServerResponse, lastEventId: bigint | undefined): Promise<void> {
+    if (this.closed) {
+      response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '2' });
+      response.end(JSON.stringify({ code: 'SHUTTING_DOWN', message: 'this replica is shutting down; reconnect' }));
+      return;
+    }
     try {
       await this.start();
     } catch (error) {

@@ -1,7 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import { AppSettings } from '../../../config/app-settings';
+import { ShutdownState } from '../../../infrastructure/lifecycle/shutdown-state';
 import { PRICING_DEAD_QUEUE, PRICING_MAX_ATTEMPTS, PRICING_QUEUE, type PricingJobData } from './pricing-job';
+
+/** Of the shutdown grace period, what stopping the queue leaves for everything after it. */
+const STOP_RESERVE_MS = 3_000;
 
 export type PricingJob = PgBoss.JobWithMetadata<PricingJobData>;
 
@@ -18,19 +22,25 @@ export class PricingQueue {
   private readonly workerIds: string[] = [];
   private started = false;
 
-  constructor(@Inject(AppSettings) private readonly settings: AppSettings) {
+  constructor(
+    @Inject(AppSettings) private readonly settings: AppSettings,
+    @Optional() private readonly shutdown?: ShutdownState,
+  ) {
     const timeoutSeconds = Math.ceil(settings.config.pricing.timeoutMs / 1000);
     // Expired jobs (their worker died) are looked for this often: a crash costs at most the expiry plus this.
     const superviseSeconds = Math.min(60, Math.max(1, Math.ceil(timeoutSeconds / 2)));
-    this.boss = new PgBoss({
+    // pg-boss hands its options to pg.Pool, whose connect timeout (default: wait forever) its types omit.
+    const options: PgBoss.ConstructorOptions & { connectionTimeoutMillis: number } = {
       connectionString: settings.databaseUrl,
       schema: 'pgboss',
       max: 4,
       application_name: 'alexandrite-pricing',
+      connectionTimeoutMillis: 5_000,
       superviseIntervalSeconds: superviseSeconds,
       monitorIntervalSeconds: superviseSeconds,
       schedule: false,
-    });
+    };
+    this.boss = new PgBoss(options);
     this.boss.on('error', (error) => this.logger.warn(`pg-boss: ${error.message}`));
   }
 
@@ -99,7 +109,9 @@ export class PricingQueue {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    // Graceful for a few seconds (a calculation takes well under one); what is still running then is retried after expiry, as after a crash.
-    await this.boss.stop({ graceful: true, close: true, wait: true, timeout: 5_000 }).catch((error: unknown) => this.logger.warn(`pg-boss stop: ${String(error)}`));
+    // Running calculations get what is left of the shutdown grace period (minus room for the projector and
+    // pools); pg-boss then fails what still runs, so it goes back to the queue for another replica at once.
+    const timeout = Math.max(1_000, this.shutdown?.remainingMs(STOP_RESERVE_MS) ?? 5_000);
+    await this.boss.stop({ graceful: true, close: true, wait: true, timeout }).catch((error: unknown) => this.logger.warn(`pg-boss stop: ${String(error)}`));
   }
 }

@@ -1,0 +1,264 @@
+/**
+ * Sustained mixed load (`npm run bench:load`): ten times the seeds' peaks,
+ * 500 RPS of dashboard/catalogue reads and 100 RPS of order commands, open
+ * loop, for BENCH_DURATION_S (default 60) against one replica and then two
+ * (round robin) on one database. Reports the error rate and p50/p99 per
+ * endpoint, and each app process's CPU and memory (sampled from /proc), and
+ * writes its section of docs/BENCHMARKS.md. The two runs are measured side
+ * by side in one invocation; the generator shares the machine, so read the
+ * one-vs-two ratio rather than absolute figures.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JwtService } from '../../src/infrastructure/auth/jwt.service';
+import { findFreePort } from '../../src/infrastructure/database/embedded-postgres';
+import { percentile } from '../isolation/open-loop';
+import { createBenchDatabase, startBenchServer } from '../support/bench-database';
+import { machineLine, writeBenchmarkSection } from '../support/benchmarks-doc';
+
+const DURATION_MS = Number(process.env.BENCH_DURATION_S ?? 60) * 1000;
+const READ_RPS = Number(process.env.BENCH_READ_RPS ?? 500);
+const COMMAND_RPS = Number(process.env.BENCH_COMMAND_RPS ?? 100);
+const JWT_SECRET = randomUUID() + randomUUID();
+const CLOCK_TICKS = 100;
+
+interface EndpointStats {
+  latenciesMs: number[];
+  statuses: Map<number, number>;
+  failures: number;
+}
+
+interface ProcessSample {
+  cpuPercent: number;
+  maxRssMb: number;
+}
+
+interface RunResult {
+  replicas: number;
+  endpoints: Map<string, EndpointStats>;
+  processes: ProcessSample[];
+  sent: number;
+  /** Answers (any status) per second over the run. */
+  answeredPerSecond: number;
+  /** CPU of this generator process, in % of one core. */
+  generatorCpuPercent: number;
+}
+
+/** A binary STL box (12 triangles), enough for upload and pricing. */
+function boxStl(): Buffer {
+  const v = [[0, 0, 0], [10, 0, 0], [10, 10, 0], [0, 10, 0], [0, 0, 4], [10, 0, 4], [10, 10, 4], [0, 10, 4]];
+  const faces = [[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4], [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]];
+  const buffer = Buffer.alloc(84 + faces.length * 50);
+  buffer.writeUInt32LE(faces.length, 80);
+  faces.forEach((face, index) => face.forEach((vertex, corner) => v[vertex]!.forEach((value, axis) => buffer.writeFloatLE(value, 84 + index * 50 + 12 + corner * 12 + axis * 4))));
+  return buffer;
+}
+
+async function main(): Promise<void> {
+  const server = await startBenchServer();
+  const results: RunResult[] = [];
+  try {
+    for (const replicas of [1, 2]) results.push(await run(server.url, replicas));
+  } finally {
+    await server.stop();
+  }
+  const doc = report(results, server.label);
+  console.log(doc);
+  console.log(`written to ${writeBenchmarkSection('load', doc)}`);
+}
+
+async function run(serverUrl: string, replicaCount: number): Promise<RunResult> {
+  const database = await createBenchDatabase(serverUrl, `load${replicaCount}`, { migrate: false });
+  const dataDir = await mkdtemp(join(tmpdir(), 'alexandrite-bench-load-'));
+  const apps: Array<{ child: ChildProcess; baseUrl: string }> = [];
+  try {
+    for (let i = 0; i < replicaCount; i++) {
+      const port = await findFreePort();
+      apps.push({ child: await startApp({ port, databaseUrl: database.url, dataDir }), baseUrl: `http://127.0.0.1:${port}` });
+    }
+    const tokens = {
+      customer: await JwtService.sign(JWT_SECRET, 'bench-customer', ['customer'], 3600),
+      seller: await JwtService.sign(JWT_SECRET, 'bench-seller', ['seller'], 3600),
+      operator: await JwtService.sign(JWT_SECRET, 'bench-operator', ['operator'], 3600),
+    };
+    const endpoints = new Map<string, EndpointStats>();
+    let next = 0;
+    const model = boxStl();
+    // Orders waiting for their next command: create -> upload -> submit (pricing then runs in the app).
+    const created: string[] = [];
+    const uploaded: string[] = [];
+    const send = async (name: string, path: string, init: RequestInit): Promise<Response | undefined> => {
+      const stats: EndpointStats = endpoints.get(name) ?? { latenciesMs: [], statuses: new Map(), failures: 0 };
+      endpoints.set(name, stats);
+      const base = apps[next++ % apps.length]!.baseUrl;
+      const started = performance.now();
+      try {
+        const response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+        const body = await response.arrayBuffer();
+        stats.latenciesMs.push(performance.now() - started);
+        stats.statuses.set(response.status, (stats.statuses.get(response.status) ?? 0) + 1);
+        return new Response(body, { status: response.status });
+      } catch {
+        stats.failures += 1;
+        return undefined;
+      }
+    };
+    const auth = (token: string, json?: unknown): RequestInit => ({
+      headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    });
+    const read = (index: number) => {
+      const kind = index % 5;
+      if (kind < 2) return send('GET /api/mes/orders', '/api/mes/orders?limit=50', auth(tokens.operator));
+      if (kind < 4) return send('GET /api/shop/catalog', '/api/shop/catalog', {});
+      return send('GET /api/crm/orders', '/api/crm/orders?limit=50', auth(tokens.seller));
+    };
+    const command = async () => {
+      const toSubmit = uploaded.shift();
+      if (toSubmit) return send('POST submit', `/api/shop/orders/${toSubmit}/submit`, { method: 'POST', ...auth(tokens.customer) });
+      const toUpload = created.shift();
+      if (toUpload) {
+        const response = await send('PUT model', `/api/shop/orders/${toUpload}/model`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${tokens.customer}`, 'content-type': 'model/stl' },
+          body: new Uint8Array(model),
+        });
+        if (response?.status === 200) uploaded.push(toUpload);
+        return response;
+      }
+      const response = await send('POST create', '/api/shop/orders', { method: 'POST', ...auth(tokens.customer, { material: 'GOLD_750' }) });
+      if (response?.status === 201) created.push(((await response.json()) as { id: string }).id);
+      return response;
+    };
+
+    const cpuBefore = apps.map((app) => cpuTicks(app.child.pid!));
+    const generatorBefore = process.cpuUsage();
+    const rss = apps.map(() => 0);
+    const sampler = setInterval(() => apps.forEach((app, i) => (rss[i] = Math.max(rss[i]!, rssMb(app.child.pid!)))), 1_000);
+    const started = performance.now();
+    const schedule = (rps: number, fire: (index: number) => Promise<unknown>) =>
+      (async () => {
+        const total = Math.round((rps * DURATION_MS) / 1000);
+        const inFlight: Array<Promise<unknown>> = [];
+        for (let index = 0; index < total; index++) {
+          const wait = started + (index * 1000) / rps - performance.now();
+          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+          inFlight.push(fire(index));
+        }
+        await Promise.all(inFlight);
+        return total;
+      })();
+    const [reads, commands] = await Promise.all([schedule(READ_RPS, read), schedule(COMMAND_RPS, () => command())]);
+    const elapsedS = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    const processes = apps.map((app, i) => ({
+      cpuPercent: ((cpuTicks(app.child.pid!) - cpuBefore[i]!) / CLOCK_TICKS / elapsedS) * 100,
+      maxRssMb: Math.max(rss[i]!, rssMb(app.child.pid!)),
+    }));
+    const generator = process.cpuUsage(generatorBefore);
+    const answered = [...endpoints.values()].reduce((sum, stats) => sum + stats.latenciesMs.length, 0);
+    return {
+      replicas: replicaCount,
+      endpoints,
+      processes,
+      sent: reads + commands,
+      answeredPerSecond: answered / elapsedS,
+      generatorCpuPercent: ((generator.user + generator.system) / 1e6 / elapsedS) * 100,
+    };
+  } finally {
+    for (const app of apps) {
+      app.child.kill('SIGTERM');
+      await new Promise((resolve) => app.child.once('exit', resolve));
+    }
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function cpuTicks(pid: number): number {
+  // /proc/<pid>/stat: fields 14 and 15 are utime and stime (after the parenthesised command name).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+async function startApp(options: { port: number; databaseUrl: string; dataDir: string }): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--enable-source-maps', join(__dirname, '..', '..', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: String(options.port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: options.databaseUrl,
+      DATA_DIR: options.dataDir,
+      JWT_SECRET,
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      LOG_FORMAT: 'json',
+      // The generator is one client address: lift the per-IP limit of the anonymous catalogue.
+      RATE_LIMIT_ANONYMOUS_RPS: '100000',
+      RATE_LIMIT_ANONYMOUS_BURST: '100000',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}`);
+    const ready = await fetch(`http://127.0.0.1:${options.port}/health/ready`).then((response) => response.ok, () => false);
+    if (ready) return child;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('the app did not become ready within 90 s');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function report(results: RunResult[], databaseLabel: string): string {
+  const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1) : '-');
+  const names = [...new Set(results.flatMap((result) => [...result.endpoints.keys()]))].sort();
+  const rows: string[] = [];
+  for (const name of names) {
+    const cells = results.map((result) => {
+      const stats = result.endpoints.get(name);
+      if (!stats) return '- | - | - | -';
+      const total = stats.latenciesMs.length + stats.failures;
+      const errors = stats.failures + [...stats.statuses].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
+      const rejected = [...stats.statuses].filter(([status]) => status >= 400 && status < 500).reduce((sum, [, n]) => sum + n, 0);
+      return `${total} | ${((errors / Math.max(1, total)) * 100).toFixed(2)}% (4xx ${rejected}) | ${fmt(percentile(stats.latenciesMs, 50))} | ${fmt(percentile(stats.latenciesMs, 99))}`;
+    });
+    rows.push(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  const processLines = results.map(
+    (result) =>
+      `- ${result.replicas} replica(s): ${result.sent} requests sent, ${result.answeredPerSecond.toFixed(0)} answers/s; load generator CPU ${result.generatorCpuPercent.toFixed(0)}%; ${result.processes.map((p, i) => `process ${i + 1} CPU ${p.cpuPercent.toFixed(0)}% of one core, max RSS ${p.maxRssMb.toFixed(0)} MB`).join('; ')}`,
+  );
+  return `## Sustained mixed load: one replica and two
+
+\`npm run bench:load\`: open loop for ${DURATION_MS / 1000} s of ${READ_RPS} RPS reads (MES dashboard page 2/5, catalogue 2/5,
+CRM list 1/5) and ${COMMAND_RPS} RPS order commands (create, upload a 12-triangle STL, submit; pricing runs
+in the app), against one app process and then two (round robin) on one PostgreSQL (${databaseLabel}).
+Errors are transport failures and 5xx; 4xx are counted apart. Latency in ms, send to full answer.
+
+| endpoint | 1 replica: requests | errors | p50 | p99 | 2 replicas: requests | errors | p50 | p99 |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+${processLines.join('\n')}
+
+The load generator, PostgreSQL and the replicas share the machine's cores, so two replicas on
+one machine measure contention more than scale-out. ${machineLine()}.
+`;
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

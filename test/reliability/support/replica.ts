@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
+import { findFreePort } from '../../../src/infrastructure/database/embedded-postgres';
+import { JwtService } from '../../../src/infrastructure/auth/jwt.service';
+import type { UserRole } from '../../../src/infrastructure/auth/principal';
+import { type AppProcess, spawnBuiltApp, waitFor } from '../../support/pricing-process';
+import { TEST_CARRIER_SECRET, TEST_JWT_SECRET } from '../../support/test-app';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** Compiles src into dist once per test file: the replicas run the built app, as in production. */
+export function buildApp(): void {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', '.bin', 'swc'), 'src', 'bench', '-d', 'dist', '--copy-files', '--quiet'], { cwd: ROOT, stdio: 'ignore' });
+}
+
+export interface Replica extends AppProcess {
+  baseUrl: string;
+  name: string;
+  /** SIGTERM, then the exit code and how long it took. */
+  terminate(): Promise<{ code: number | null; ms: number }>;
+  kill(): Promise<void>;
+  alive(): boolean;
+}
+
+/** One app process on `databaseUrl`, ready (GET /health/ready 200) when this resolves. */
+export async function startReplica(name: string, databaseUrl: string, dataDir: string, env: Record<string, string> = {}, readyTimeoutMs = 90_000): Promise<Replica> {
+  const port = await findFreePort();
+  const process_ = spawnBuiltApp({
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    JWT_SECRET: TEST_JWT_SECRET,
+    CARRIER_WEBHOOK_SECRET: TEST_CARRIER_SECRET,
+    LOG_LEVEL: 'info',
+    PROJECTION_STANDBY_RETRY_MS: '500',
+    ...env,
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const alive = () => process_.child.exitCode === null && process_.child.signalCode === null;
+  const replica: Replica = {
+    ...process_,
+    baseUrl,
+    name,
+    alive,
+    async terminate() {
+      const started = Date.now();
+      process_.child.kill('SIGTERM');
+      const code = await process_.exited;
+      return { code, ms: Date.now() - started };
+    },
+    async kill() {
+      if (!alive()) return;
+      process_.child.kill('SIGKILL');
+      await process_.exited;
+    },
+  };
+  try {
+    await waitFor(
+      `${name} to be ready`,
+      async () => {
+        if (!alive()) throw new Error(`${name} exited with ${process_.child.exitCode}:\n${process_.output().slice(-4000)}`);
+        const ok = await fetch(`${baseUrl}/health/ready`).then((response) => response.ok, () => false);
+        return ok ? true : undefined;
+      },
+      readyTimeoutMs,
+      process_.output,
+    );
+  } catch (error) {
+    await replica.kill();
+    throw error;
+  }
+  return replica;
+}
+
+export function token(role: UserRole, sub = `${role}-1`): Promise<string> {
+  return JwtService.sign(TEST_JWT_SECRET, sub, [role], 3600);
+}
+
+export interface CallResult {
+  status: number;
+  body: unknown;
+}
+
+/** fetch with a JSON body and a bearer token; never throws on a refused connection (status 0). */
+export async function call(baseUrl: string, method: string, path: string, options: { token?: string; json?: unknown; body?: Buffer; contentType?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<CallResult> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | Buffer | undefined = options.body;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.body) headers['content-type'] = options.contentType ?? 'model/stl';
+  try {
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed };
+  } catch (error) {
+    return { status: 0, body: String(error) };
+  }
+}
+
+/**
+ * A request whose body arrives in two halves with a pause between: it is
+ * in flight for as long as the caller wants (`sendRest` ends it).
+ */
+export function slowUpload(baseUrl: string, path: string, bearer: string, body: Buffer): { sendRest(): void; response: Promise<{ status: number; body: string }> } {
+  const url = new URL(path, baseUrl);
+  const half = Math.floor(body.length / 2);
+  let sendRest = () => undefined as void;
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'model/stl', 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('error', reject);
+    req.write(body.subarray(0, half));
+    sendRest = () => void req.end(body.subarray(half));
+  });
+  return { sendRest: () => sendRest(), response };
+}
+
+export { waitFor };
