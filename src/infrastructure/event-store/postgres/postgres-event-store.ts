@@ -46,7 +46,7 @@
  * says when to poll (see notification-listener.ts); when a notification
  * arrives while an older transaction still holds the bound back, or that
  * transaction aborts and never notifies, the subscriber retries after 5 ms,
- * doubling to 200 ms, and a fallback poll runs every `pollIntervalMs`.
+ * doubling to 40 ms, and a fallback poll runs every `pollIntervalMs`.
  *
  * Operations note: positions depend on the cluster's transaction counter.
  * pg_upgrade and physical backups keep it; a logical dump restored into a new

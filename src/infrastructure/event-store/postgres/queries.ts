@@ -87,10 +87,15 @@ export const HEAD_POSITION = {
  * $1 position. Any committed event after it, visible to readers yet or not:
  * a subscriber that got nothing but sees true here knows an older
  * transaction still holds the bound back, and polls again soon.
+ *
+ * Written as "the first position after $1" (ORDER BY ... LIMIT 1): as
+ * `EXISTS (... WHERE position > $1)` the generic plan was a sequential scan
+ * that read the whole table before finding nothing (70 ms at 118,000 events,
+ * 235 ms at 590,000), and every subscription runs this after every live poll.
  */
 export const ANY_EVENT_AFTER = {
-  name: 'event_store_any_event_after',
-  text: `SELECT EXISTS (SELECT 1 FROM event_store.events WHERE position > $1::bigint) AS found`,
+  name: 'event_store_any_event_after_v2',
+  text: `SELECT (SELECT e.position FROM event_store.events e WHERE e.position > $1::bigint ORDER BY e.position LIMIT 1) IS NOT NULL AS found`,
 };
 
 export const PING = 'SELECT 1';
