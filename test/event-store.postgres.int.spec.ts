@@ -127,7 +127,7 @@ describe('PostgresEventStore', () => {
     await older.query('ROLLBACK');
     await waitUntil(() => received.events.length === 1, 5_000, 'the event after the aborted transaction');
 
-    // The retry backoff tops out at 200 ms; the fallback poll (60 s here) plays no part.
+    // The retry backoff tops out at 40 ms; the fallback poll (60 s here) plays no part.
     expect(performance.now() - abortedAt).toBeLessThan(1_000);
     expect(received.events[0]!.id).toBe(eventB.id);
     expect(await store.readStream(streamA)).toEqual([]);
