@@ -1,29 +1,35 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import Fastify from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppSettings } from './config/app-settings';
 import { ApiExceptionFilter } from './infrastructure/http/api-exception.filter';
 import { registerHttpSecurity } from './infrastructure/http/http-security';
+import { ApiKeyRateLimitGate } from './infrastructure/http/rate-limit/api-key-rate-limit.hook';
 import { createValidationPipe } from './infrastructure/http/validation';
 import { MODEL_CONTENT_TYPES } from './modules/shop/shop-orders.controller';
 
 /** Builds the Nest app on Fastify; main.ts and the e2e tests both start it this way. */
 export async function createApp(settings: AppSettings): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  const fastify = Fastify({
     bodyLimit: settings.config.http.maxJsonBytes,
     // Behind a load balancer, the client's address (per-IP rate limits) comes from X-Forwarded-For.
     trustProxy: settings.config.http.trustProxy,
     // Route params are validated by the routes; this keeps odd URLs a clean 404.
     routerOptions: { ignoreTrailingSlash: true },
   });
+  // Its hook must come before the ones Nest adds while it wraps the instance (middleware, request logging).
+  const rateLimitGate = ApiKeyRateLimitGate.installOn(fastify);
+  const adapter = new FastifyAdapter(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings), adapter, {
     bufferLogs: true,
     abortOnError: false,
     // The carrier webhook's HMAC is over the exact bytes received.
     rawBody: true,
   });
+  rateLimitGate.bindTo(app);
   await registerHttpSecurity(app, settings.config);
   app.useGlobalPipes(createValidationPipe());
   // Model uploads reach their route as the raw request stream, never buffered here.

@@ -135,6 +135,10 @@ describe('partner API keys and the partner orders API', () => {
     expect(limited?.headers.get('ratelimit-remaining')).toBe('0');
     expect(limited?.headers.get('ratelimit-reset')).toMatch(/^\d+$/);
     expect(await limited?.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    // Refused in the first hook, before helmet: the headers that matter for a JSON error are its own.
+    expect(limited?.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(limited?.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(limited?.headers.get('cache-control')).toBe('no-store');
     const allowed = responses.find((response) => response.status === 404);
     expect(allowed?.headers.get('ratelimit-limit')).toBe('2');
   });

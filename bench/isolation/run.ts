@@ -26,8 +26,8 @@ import { createBenchDatabase, startBenchServer } from '../support/bench-database
 import { machineLine, writeBenchmarkSection } from '../support/benchmarks-doc';
 import { openLoop, type OpenLoopResult, percentile } from './open-loop';
 
-const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const QUIET_RPS = 10;
 const NOISY_RPS = 250;
 const KEY_RPS = 20;

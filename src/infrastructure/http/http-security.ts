@@ -1,7 +1,6 @@
 import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '../../config/config';
-import { installApiKeyRateLimit } from './rate-limit/api-key-rate-limit.hook';
 
 /** Request headers a browser client of another origin may send. */
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Api-Key', 'Idempotency-Key', 'X-Request-Id', 'X-Correlation-Id', 'traceparent'];
@@ -40,7 +39,6 @@ export async function registerHttpSecurity(app: NestFastifyApplication, config: 
         return reply.code(400).header('content-type', 'application/json; charset=utf-8').send({ code: 'NUL_CHARACTER', message: 'the URL must not contain %00' });
       }
     });
-  installApiKeyRateLimit(app);
   if (config.cors.origins.length > 0) {
     app.enableCors({
       origin: config.cors.origins.includes('*') ? true : config.cors.origins,

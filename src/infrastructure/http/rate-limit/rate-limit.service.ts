@@ -14,6 +14,8 @@ export interface RateBudget {
 }
 
 const BURST_WINDOW_S = 10;
+/** A key over its limit is reported at most this often, with the number refused since: a flood must not flood the logs. */
+const REFUSAL_REPORT_INTERVAL_MS = 10_000;
 
 export type RateDecision = { allowed: true; headers: Record<string, string> } | { allowed: false; headers: Record<string, string>; body: ApiErrorBody };
 
@@ -28,6 +30,7 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RateLimitService.name);
   private readonly redis: Redis | undefined;
   private readonly limiters = new Map<string, BurstyRateLimiter>();
+  private readonly refusalReports = new Map<string, { refusedSince: number; reportedAt: number }>();
   readonly anonymousBudget: RateBudget;
 
   constructor(
@@ -67,6 +70,8 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       rateLimitRejections.inc({ scope, api_key_id: scope === 'api-key' ? key : 'anonymous' });
+      // Per-IP refusals go through the error filter and are logged with their request; per-key ones are answered before it.
+      if (scope === 'api-key') this.reportRefusal(key, budget);
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       // A plain body, not an ApiError: a flood of 429s should not pay for capturing a stack trace each.
       return {
@@ -86,6 +91,19 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
     const decision = await this.take(scope, key, budget);
     if (!decision.allowed) throw new ApiError(429, decision.body.code, decision.body.message, decision.body.details, decision.headers);
     void reply.headers(decision.headers);
+  }
+
+  private reportRefusal(keyId: string, budget: RateBudget): void {
+    const now = Date.now();
+    const report = this.refusalReports.get(keyId);
+    if (report && now - report.reportedAt < REFUSAL_REPORT_INTERVAL_MS) {
+      report.refusedSince++;
+      return;
+    }
+    const refused = (report?.refusedSince ?? 0) + 1;
+    const period = report ? `in the last ${Math.round((now - report.reportedAt) / 1000)} s` : 'now';
+    this.refusalReports.set(keyId, { refusedSince: 0, reportedAt: now });
+    this.logger.warn(`API key ${keyId} is over its limit of ${budget.rps} RPS (burst ${budget.burst}): ${refused} request(s) refused ${period}`);
   }
 
   private limiterFor(scope: string, budget: RateBudget): BurstyRateLimiter {
