@@ -1,4 +1,4 @@
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '../../config/config';
 
@@ -8,13 +8,15 @@ const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Api-Key', 'Idempote
 const EXPOSED_HEADERS = ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id'];
 
 /**
- * Security headers on every answer (@fastify/helmet) and CORS for the origins
+ * Security headers on every answer (helmet) and CORS for the origins
  * listed in CORS_ORIGINS only (none by default: same-origin pages such as
  * /docs, /mes and /support need no CORS). Per-key rate limits run in the
  * first request hook (see api-key-rate-limit.hook.ts).
  */
 export async function registerHttpSecurity(app: NestFastifyApplication, config: Pick<AppConfig, 'cors'>): Promise<void> {
-  await app.register(helmet, {
+  // helmet itself, built once: @fastify/helmet builds a new helmet (and parses the CSP) for every request,
+  // 7% of the CPU of a dashboard read under load.
+  const applySecurityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -30,6 +32,10 @@ export async function registerHttpSecurity(app: NestFastifyApplication, config: 
     // Cross-origin API clients (the web shop on its own origin) read our JSON.
     crossOriginResourcePolicy: { policy: config.cors.origins.length > 0 ? 'cross-origin' : 'same-origin' },
   });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => applySecurityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
   // A NUL byte has no place in any of our URLs, and PostgreSQL cannot store one: refuse it before any route sees it.
   app
     .getHttpAdapter()

@@ -6,7 +6,7 @@ import { RateLimitService } from './rate-limit.service';
 export type RequestWithApiKey = FastifyRequest & { apiKeyCredential?: ApiKeyCredential };
 
 /**
- * Headers of a refusal sent from the gate. It answers before @fastify/helmet
+ * Headers of a refusal sent from the gate. It answers before helmet
  * runs, so the few security headers that matter for a JSON error are set here.
  */
 const REFUSAL_HEADERS = {
