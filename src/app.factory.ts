@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { AppSettings } from './config/app-settings';
 import { ApiExceptionFilter } from './infrastructure/http/api-exception.filter';
 import { registerHttpSecurity } from './infrastructure/http/http-security';
+import { installLoadShedding } from './infrastructure/http/load-shedding';
 import { ApiKeyRateLimitGate } from './infrastructure/http/rate-limit/api-key-rate-limit.hook';
 import { createValidationPipe } from './infrastructure/http/validation';
 import { MODEL_CONTENT_TYPES } from './modules/shop/shop-orders.controller';
@@ -20,7 +21,8 @@ export async function createApp(settings: AppSettings): Promise<NestFastifyAppli
     // Route params are validated by the routes; this keeps odd URLs a clean 404.
     routerOptions: { ignoreTrailingSlash: true },
   });
-  // Its hook must come before the ones Nest adds while it wraps the instance (middleware, request logging).
+  // These hooks must come before the ones Nest adds while it wraps the instance (middleware, request logging).
+  installLoadShedding(fastify, settings.config.http.maxInFlight);
   const rateLimitGate = ApiKeyRateLimitGate.installOn(fastify);
   const adapter = new FastifyAdapter(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings), adapter, {

@@ -39,6 +39,10 @@ const EnvSchema = z.object({
   CARRIER_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MAX_MODEL_BYTES: positiveInt.default(50 * 1024 * 1024),
   MAX_JSON_BYTES: positiveInt.default(1024 * 1024),
+  /** Load shedding: requests in progress per replica beyond which new ones get 503 OVERLOADED (0: no limit). */
+  HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(100_000).default(256),
+  /** PostgreSQL statement_timeout of the app's pools: a statement running longer is cancelled (503), never left hanging (0: none). */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   COMMAND_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
@@ -101,9 +105,9 @@ export type Env = z.infer<typeof EnvSchema>;
 
 export interface AppConfig {
   env: Env['NODE_ENV'];
-  http: { port: number; host: string; maxJsonBytes: number; trustProxy: boolean | number | string[] };
+  http: { port: number; host: string; maxJsonBytes: number; trustProxy: boolean | number | string[]; maxInFlight: number };
   dataDir: string;
-  database: { url: string | undefined; poolSize: number; embeddedPort: number; embeddedDataDir: string };
+  database: { url: string | undefined; poolSize: number; statementTimeoutMs: number; embeddedPort: number; embeddedDataDir: string };
   eventStore: { adapter: 'postgres' } | { adapter: 'kurrentdb'; url: string };
   blobStorage:
     | { adapter: 'filesystem'; rootDir: string }
@@ -170,11 +174,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   const dataDir = resolve(env.DATA_DIR);
   return {
     env: env.NODE_ENV,
-    http: { port: env.PORT, host: env.HOST, maxJsonBytes: env.MAX_JSON_BYTES, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
+    http: { port: env.PORT, host: env.HOST, maxJsonBytes: env.MAX_JSON_BYTES, trustProxy: parseTrustProxy(env.TRUST_PROXY), maxInFlight: env.HTTP_MAX_IN_FLIGHT },
     dataDir,
     database: {
       url: env.DATABASE_URL,
       poolSize: env.DB_POOL_SIZE,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       embeddedPort: env.EMBEDDED_POSTGRES_PORT,
       embeddedDataDir: resolve(dataDir, 'postgres'),
     },

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config';
 describe('loadConfig', () => {
   it('gives the embedded defaults when nothing is set', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0', maxJsonBytes: 1024 * 1024, trustProxy: false });
+    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0', maxJsonBytes: 1024 * 1024, trustProxy: false, maxInFlight: 256 });
     expect(config.database.url).toBeUndefined();
     expect(config.eventStore).toEqual({ adapter: 'postgres' });
     expect(config.blobStorage.adapter).toBe('filesystem');

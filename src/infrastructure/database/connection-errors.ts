@@ -19,3 +19,14 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
   return isDatabaseUnavailable(driverError, depth + 1) || isDatabaseUnavailable(cause, depth + 1);
 }
+
+/** query_canceled: statement_timeout (or an operator's pg_cancel_backend) stopped the statement. */
+const QUERY_CANCELED = '57014';
+
+/** "The database took too long": a statement cancelled by statement_timeout, through the same wrappers. */
+export function isStatementTimeout(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const { code, driverError, cause } = error as { code?: unknown; driverError?: unknown; cause?: unknown };
+  if (code === QUERY_CANCELED) return true;
+  return isStatementTimeout(driverError, depth + 1) || isStatementTimeout(cause, depth + 1);
+}

@@ -8,6 +8,8 @@ export interface DataSourceOptions {
   url: string;
   poolSize?: number;
   applicationName?: string;
+  /** PostgreSQL statement_timeout of every connection; 0 or absent: none (migrations must not be cut short). */
+  statementTimeoutMs?: number;
 }
 
 export function createDataSource(options: DataSourceOptions): DataSource {
@@ -25,6 +27,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       application_name: options.applicationName ?? 'alexandrite',
       // Fail fast instead of queueing forever when the database is away.
       connectionTimeoutMillis: 5_000,
+      // A statement stuck behind a lock or on an overloaded server is cancelled (SQLSTATE 57014 -> 503), not waited for.
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     },
   });
 }

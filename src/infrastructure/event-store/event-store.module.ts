@@ -13,6 +13,7 @@ export function createEventStore(settings: AppSettings): EventStore {
   return new PostgresEventStore({
     connectionString: settings.databaseUrl,
     poolSize: Math.max(4, Math.floor(database.poolSize / 2)),
+    statementTimeoutMs: database.statementTimeoutMs,
     logger: new Logger('EventStore'),
   });
 }

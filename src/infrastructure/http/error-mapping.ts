@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { isDatabaseUnavailable } from '../database/connection-errors';
+import { isDatabaseUnavailable, isStatementTimeout } from '../database/connection-errors';
 import { EventStoreUnavailableError } from '../event-store/event-store.port';
 import { ApiError } from './api-error';
 
@@ -53,6 +53,9 @@ export function toApiError(error: unknown): ApiError {
   }
   if (isDatabaseUnavailable(error)) {
     return new ApiError(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly', undefined, { 'retry-after': '2' });
+  }
+  if (isStatementTimeout(error)) {
+    return new ApiError(503, 'DATABASE_TIMEOUT', 'the database did not answer in time (statement timeout); retry shortly', undefined, { 'retry-after': '2' });
   }
   const fastifyError = error as FastifyLikeError | undefined;
   if (fastifyError && typeof fastifyError === 'object') {

@@ -95,6 +95,8 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
   /** Appends finishing within this window share one NOTIFY (see append-notifier.ts). Default 5 ms. */
   notifyDelayMs?: number;
+  /** PostgreSQL statement_timeout of the pool's connections; absent or 0: none. */
+  statementTimeoutMs?: number;
   logger?: EventStoreLogger;
 }
 
@@ -129,6 +131,7 @@ export class PostgresEventStore extends EventStore implements PollSource {
       max: options.poolSize ?? DEFAULT_POOL_SIZE,
       application_name: 'alexandrite-event-store',
       connectionTimeoutMillis: 5_000,
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     });
     // An idle connection that dies (server restart) must not crash the process; the next query reconnects.
     this.pool.on('error', (error) => this.logger.warn(`event store pool: idle connection failed: ${String(error)}`));

@@ -1,19 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeyCredential, ApiKeyAuthenticator } from '../../auth/api-key-authenticator';
+import { EARLY_REFUSAL_HEADERS } from '../early-refusal';
 import { RateLimitService } from './rate-limit.service';
 
 export type RequestWithApiKey = FastifyRequest & { apiKeyCredential?: ApiKeyCredential };
-
-/**
- * Headers of a refusal sent from the gate. It answers before helmet
- * runs, so the few security headers that matter for a JSON error are set here.
- */
-const REFUSAL_HEADERS = {
-  'content-type': 'application/json; charset=utf-8',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-};
 
 type Check = (request: RequestWithApiKey, reply: FastifyReply) => Promise<unknown>;
 
@@ -61,7 +52,7 @@ export class ApiKeyRateLimitGate {
         if (!credential) return;
         const decision = await rateLimits.take('api-key', credential.keyId, credential);
         void reply.headers(decision.headers);
-        if (!decision.allowed) return reply.code(429).headers(REFUSAL_HEADERS).send(decision.body);
+        if (!decision.allowed) return reply.code(429).headers(EARLY_REFUSAL_HEADERS).send(decision.body);
         request.apiKeyCredential = credential;
       } catch {
         // The guard authenticates again and reports the failure through the error filter.
