@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore } from '../src/infrastructure/event-store/event-store.port';
+import { DashboardPageCache } from '../src/modules/mes/dashboard/dashboard-page-cache';
 import { Projector } from '../src/projections/runtime/projector';
 import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
 import { boxStl } from './support/stl';
@@ -221,6 +222,30 @@ describe('MES dashboard over HTTP', () => {
     const replayed = await resumed.nextOrder(id);
     expect(replayed.item.status).toBe('MANUFACTURING_COMPLETED');
     expect(BigInt(replayed.id)).toBeGreaterThan(BigInt(started.id));
+  });
+
+  it('answers a repeated page from memory, and never with a page older than a change the stream announced', async () => {
+    const pages = app.app.get(DashboardPageCache);
+    const live = await stream();
+    expect((await live.next()).event).toBe('hello');
+    const id = await approved();
+    let seen = await live.nextOrder(id);
+    while (seen.item.status !== 'MANUFACTURING_APPROVED') seen = await live.nextOrder(id);
+    const query = '?status=MANUFACTURING_APPROVED,MANUFACTURING_STARTED&limit=200';
+
+    const before = await dashboard(query);
+    expect(before.items.find((item) => item.id === id)?.status).toBe('MANUFACTURING_APPROVED');
+    const hitsBefore = pages.stats().hits;
+    for (let i = 0; i < 3; i++) expect(await dashboard(query)).toEqual(before);
+    expect(pages.stats().hits).toBeGreaterThan(hitsBefore);
+
+    expect((await post(`/api/mes/orders/${id}/start`, operator)).status).toBe(200);
+    // The stream's event follows the projector's commit notification, which clears the cache first.
+    expect((await live.nextOrder(id)).item.status).toBe('MANUFACTURING_STARTED');
+    const after = await dashboard(query);
+    expect(after.items.find((item) => item.id === id)).toMatchObject({ status: 'MANUFACTURING_STARTED', operatorRef: 'op-7' });
+    expect(after.counts.MANUFACTURING_STARTED).toBe(before.counts.MANUFACTURING_STARTED + 1);
+    expect(after.counts.MANUFACTURING_APPROVED).toBe(before.counts.MANUFACTURING_APPROVED - 1);
   });
 
   it('reports projection lag in readiness, and is not ready when the read models fall behind the limit', async () => {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DashboardPageCache } from './dashboard/dashboard-page-cache';
 import { DashboardStreamService } from './dashboard/dashboard-stream.service';
 import { MesDashboardController } from './dashboard/mes-dashboard.controller';
 import { MesDashboardRepository } from './dashboard/mes-dashboard.repository';
@@ -7,6 +8,6 @@ import { MesPageController } from './page/mes-page.controller';
 
 @Module({
   controllers: [MesDashboardController, MesOrdersController, MesPageController],
-  providers: [MesDashboardRepository, DashboardStreamService],
+  providers: [MesDashboardRepository, DashboardPageCache, DashboardStreamService],
 })
 export class MesModule {}

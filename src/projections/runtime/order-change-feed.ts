@@ -39,6 +39,11 @@ export class OrderChangeFeed {
     return () => this.listeners.delete(listener);
   }
 
+  /** True while the LISTEN connection is up: every committed batch is being heard of. */
+  get listening(): boolean {
+    return this.connected;
+  }
+
   /** Resolves once the LISTEN is in place, so nothing committed after this call goes unheard. */
   ready(): Promise<void> {
     if (this.connected) return Promise.resolve();
