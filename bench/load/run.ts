@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ const READ_RPS = Number(process.env.BENCH_READ_RPS ?? 500);
 const COMMAND_RPS = Number(process.env.BENCH_COMMAND_RPS ?? 100);
 const JWT_SECRET = randomUUID() + randomUUID();
 const CLOCK_TICKS = 100;
+const WARM_UP_MS = 5_000;
 
 interface EndpointStats {
   /** Of every answer (any status). */
@@ -61,17 +63,54 @@ function boxStl(): Buffer {
   return buffer;
 }
 
+interface CallInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+interface CallResult {
+  status: number;
+  json(): unknown;
+}
+
+/**
+ * One request over node:http on a keep-alive agent (at most 512 sockets per
+ * replica), with a 10 s timeout. fetch cost the generator more CPU than the
+ * app under load, and past ~1,000 RPS its own saturated event loop made the
+ * latencies (and the 'errors') instead of the app.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+function call(url: string, init: CallInit): Promise<CallResult> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent, signal: AbortSignal.timeout(10_000) }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('error', reject);
+      response.once('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: response.statusCode ?? 0, json: () => JSON.parse(body.toString('utf8')) as unknown });
+      });
+    });
+    request.once('error', reject);
+    request.end(init.body);
+  });
+}
+
 async function main(): Promise<void> {
   const server = await startBenchServer();
   const results: RunResult[] = [];
   try {
-    for (const replicas of [1, 2]) results.push(await run(server.url, replicas));
+    const replicaCounts = (process.env.BENCH_REPLICAS ?? '1,2').split(",").map(Number);
+    for (const replicas of replicaCounts) results.push(await run(server.url, replicas));
   } finally {
     await server.stop();
   }
   const doc = report(results, server.label);
   console.log(doc);
-  console.log(`written to ${writeBenchmarkSection('load', doc)}`);
+  // Other rates (an overload drill, say) get their own section next to the standard one.
+  const section = READ_RPS === 500 && COMMAND_RPS === 100 && !process.env.HTTP_MAX_IN_FLIGHT ? 'load' : `load-${READ_RPS}-${COMMAND_RPS}-${process.env.HTTP_MAX_IN_FLIGHT ?? 'default'}`;
+  console.log(`written to ${writeBenchmarkSection(section, doc)}`);
 }
 
 async function run(serverUrl: string, replicaCount: number): Promise<RunResult> {
@@ -94,25 +133,24 @@ async function run(serverUrl: string, replicaCount: number): Promise<RunResult> 
     // Orders waiting for their next command: create -> upload -> submit (pricing then runs in the app).
     const created: string[] = [];
     const uploaded: string[] = [];
-    const send = async (name: string, path: string, init: RequestInit): Promise<Response | undefined> => {
+    const send = async (name: string, path: string, init: CallInit): Promise<CallResult | undefined> => {
       const stats: EndpointStats = endpoints.get(name) ?? { latenciesMs: [], okLatenciesMs: [], statuses: new Map(), failures: 0 };
       endpoints.set(name, stats);
       const base = apps[next++ % apps.length]!.baseUrl;
       const started = performance.now();
       try {
-        const response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
-        const body = await response.arrayBuffer();
+        const response = await call(`${base}${path}`, init);
         const latencyMs = performance.now() - started;
         stats.latenciesMs.push(latencyMs);
         if (response.status < 300) stats.okLatenciesMs.push(latencyMs);
         stats.statuses.set(response.status, (stats.statuses.get(response.status) ?? 0) + 1);
-        return new Response(body, { status: response.status });
+        return response;
       } catch {
         stats.failures += 1;
         return undefined;
       }
     };
-    const auth = (token: string, json?: unknown): RequestInit => ({
+    const auth = (token: string, json?: unknown): CallInit => ({
       headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(json === undefined ? {} : { body: JSON.stringify(json) }),
     });
@@ -140,24 +178,29 @@ async function run(serverUrl: string, replicaCount: number): Promise<RunResult> 
       return response;
     };
 
-    const cpuBefore = apps.map((app) => cpuTicks(app.child.pid!));
-    const generatorBefore = process.cpuUsage();
-    const rss = apps.map(() => 0);
-    const sampler = setInterval(() => apps.forEach((app, i) => (rss[i] = Math.max(rss[i]!, rssMb(app.child.pid!)))), 1_000);
-    const started = performance.now();
-    const schedule = (rps: number, fire: (index: number) => Promise<unknown>) =>
+    const schedule = (rps: number, durationMs: number, fire: (index: number) => Promise<unknown>) =>
       (async () => {
-        const total = Math.round((rps * DURATION_MS) / 1000);
+        const begin = performance.now();
+        const total = Math.round((rps * durationMs) / 1000);
         const inFlight: Array<Promise<unknown>> = [];
         for (let index = 0; index < total; index++) {
-          const wait = started + (index * 1000) / rps - performance.now();
+          const wait = begin + (index * 1000) / rps - performance.now();
           if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
           inFlight.push(fire(index));
         }
         await Promise.all(inFlight);
         return total;
       })();
-    const [reads, commands] = await Promise.all([schedule(READ_RPS, read), schedule(COMMAND_RPS, () => command())]);
+    // Warm-up, not measured: JIT, pools and caches of a replica that has been serving for a while.
+    await Promise.all([schedule(READ_RPS / 5, WARM_UP_MS, read), schedule(COMMAND_RPS / 5, WARM_UP_MS, () => command())]);
+    endpoints.clear();
+
+    const cpuBefore = apps.map((app) => cpuTicks(app.child.pid!));
+    const generatorBefore = process.cpuUsage();
+    const rss = apps.map(() => 0);
+    const sampler = setInterval(() => apps.forEach((app, i) => (rss[i] = Math.max(rss[i]!, rssMb(app.child.pid!)))), 1_000);
+    const started = performance.now();
+    const [reads, commands] = await Promise.all([schedule(READ_RPS, DURATION_MS, read), schedule(COMMAND_RPS, DURATION_MS, () => command())]);
     const elapsedS = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const processes = apps.map((app, i) => ({
@@ -249,11 +292,14 @@ function report(results: RunResult[], databaseLabel: string): string {
     (result) =>
       `- ${result.replicas} replica(s): ${result.sent} requests sent, ${result.answeredPerSecond.toFixed(0)} answers/s; load generator CPU ${result.generatorCpuPercent.toFixed(0)}%; ${result.processes.map((p, i) => `process ${i + 1} CPU ${p.cpuPercent.toFixed(0)}% of one core, max RSS ${p.maxRssMb.toFixed(0)} MB`).join('; ')}`,
   );
-  return `## Sustained mixed load: one replica and two
+  const settings = ['HTTP_MAX_IN_FLIGHT', 'BENCH_REPLICAS', 'BENCH_DURATION_S', 'BENCH_READ_RPS', 'BENCH_COMMAND_RPS'].filter((name) => process.env[name] !== undefined);
+  const command = [...settings.map((name) => `${name}=${process.env[name]}`), 'npm run bench:load'].join(' ');
+  return `## Sustained mixed load: ${READ_RPS} + ${COMMAND_RPS} RPS, ${results.map((result) => result.replicas).join(' and ')} replica(s)
 
-\`npm run bench:load\`: open loop for ${DURATION_MS / 1000} s of ${READ_RPS} RPS reads (MES dashboard page 2/5, catalogue 2/5,
-CRM list 1/5) and ${COMMAND_RPS} RPS order commands (create, upload a 12-triangle STL, submit; pricing runs
-in the app), against one app process and then two (round robin) on one PostgreSQL (${databaseLabel}).
+\`${command}\`: after a 5 s warm-up at a fifth of the rate, open loop for ${DURATION_MS / 1000} s of ${READ_RPS} RPS reads
+(MES dashboard page 2/5, catalogue 2/5, CRM list 1/5) and ${COMMAND_RPS} RPS order commands (create, upload a
+12-triangle STL, submit; pricing runs in the app), against ${results.map((result) => (result.replicas === 1 ? 'one app process' : `${result.replicas} (round robin)`)).join(' and then ')}
+on one PostgreSQL (${databaseLabel}); HTTP_MAX_IN_FLIGHT ${process.env.HTTP_MAX_IN_FLIGHT ?? '256 (the default)'}.
 Per endpoint and run: requests sent; answered 2xx; refused at once with 503 (OVERLOADED, DATABASE_*;
 Retry-After); errors (transport failures including the 10 s client timeout, other 5xx; 4xx are in none
 of these); p50/p99 in ms of the 2xx answers, send to full answer.
