@@ -6,6 +6,7 @@ import { Projector } from '../src/projections/runtime/projector';
 import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 interface Item {
   id: string;
@@ -133,16 +134,6 @@ describe('MES dashboard over HTTP', () => {
     const response = await app.request(`/api/mes/orders${query}`, { token: operator });
     expect(response.status).toBe(200);
     return (await response.json()) as DashboardPage;
-  }
-
-  async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error('the read model did not catch up');
-      await sleep(20);
-    }
   }
 
   async function stream(headers: Record<string, string> = {}, query = ''): Promise<SseReader> {

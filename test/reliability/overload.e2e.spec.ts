@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { until } from '../support/until';
 
 /**
  * Overload: a replica refuses what it cannot take at once (503 OVERLOADED)
@@ -10,17 +10,6 @@ import { startTestApp, type TestApp } from '../support/test-app';
  * cancelled by statement_timeout (503 DATABASE_TIMEOUT) instead of hanging.
  */
 describe('overload', () => {
-  /** Polls `probe` every 20 ms until it returns a value (5 s at most). */
-  async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error('condition not reached within 5 s');
-      await sleep(20);
-    }
-  }
-
   describe('load shedding', () => {
     let app: TestApp;
     let operator: string;
