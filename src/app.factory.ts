@@ -10,7 +10,7 @@ import { registerHttpSecurity } from './infrastructure/http/http-security';
 import { installLoadShedding } from './infrastructure/http/load-shedding';
 import { ApiKeyRateLimitGate } from './infrastructure/http/rate-limit/api-key-rate-limit.hook';
 import { createValidationPipe } from './infrastructure/http/validation';
-import { MODEL_CONTENT_TYPES } from './modules/shop/shop-orders.controller';
+import { MODEL_CONTENT_TYPES } from './modules/shop/model-upload/model-request';
 
 /** Builds the Nest app on Fastify; main.ts and the e2e tests both start it this way. */
 export async function createApp(settings: AppSettings): Promise<NestFastifyApplication> {

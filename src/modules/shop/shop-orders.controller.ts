@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../../infrastructure/auth/roles.decorator';
 import type { Principal } from '../../infrastructure/auth/principal';
-import { ApiError } from '../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
 import { type AuthenticatedRequest, RequestCommandContext } from '../../infrastructure/http/request-context';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
@@ -19,8 +17,8 @@ import { CatalogService } from './catalog/catalog.service';
 import { CancelOrderDto, ChooseCatalogItemDto, CreateOrderDto } from './dto/shop.dto';
 import { MaterialsPolicy } from './materials.policy';
 import { ModelUploadService } from './model-upload/model-upload.service';
+import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from './model-upload/model-request';
 
-export const MODEL_CONTENT_TYPES = ['model/stl', 'application/sla', 'application/vnd.ms-pki.stl', 'application/octet-stream'];
 
 @ApiTags('shop')
 @ApiBearerAuth()
@@ -71,15 +69,10 @@ export class ShopOrdersController {
     @CurrentPrincipal() principal: Principal,
     @RequestCommandContext() context: CommandContext,
   ): Promise<OrderView> {
-    const body = request.body as IncomingMessage | undefined;
-    if (!body || typeof body.pipe !== 'function') {
-      // Another parser took the body: the Content-Type was not one of ours.
-      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the model as ${MODEL_CONTENT_TYPES.join(', ')}`);
-    }
     return this.uploads.upload({
       orderId,
-      body,
-      contentLength: contentLength === undefined ? undefined : Number(contentLength),
+      body: modelStreamOf(request),
+      contentLength: declaredLength(contentLength),
       principal,
       actingRole: request.actingRole ?? 'customer',
       context,

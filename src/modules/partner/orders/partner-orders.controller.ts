@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../../infrastructure/auth/principal';
 import { CurrentPrincipal, Roles } from '../../../infrastructure/auth/roles.decorator';
-import { ApiError } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { type AuthenticatedRequest, RequestCommandContext } from '../../../infrastructure/http/request-context';
 import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
@@ -17,7 +15,7 @@ import { CommandAccepted, OrderView, toOrderView } from '../../../shared/order-c
 import type { OrderCommand } from '../../../shared/order-lifecycle';
 import { MaterialsPolicy } from '../../shop/materials.policy';
 import { ModelUploadService } from '../../shop/model-upload/model-upload.service';
-import { MODEL_CONTENT_TYPES } from '../../shop/shop-orders.controller';
+import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
 import { CreatePartnerOrderDto } from './partner-orders.dto';
 
 /**
@@ -75,14 +73,10 @@ export class PartnerOrdersController {
     @CurrentPrincipal() principal: Principal,
     @RequestCommandContext() context: CommandContext,
   ): Promise<OrderView> {
-    const body = request.body as IncomingMessage | undefined;
-    if (!body || typeof body.pipe !== 'function') {
-      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the model as ${MODEL_CONTENT_TYPES.join(', ')}`);
-    }
     return this.uploads.upload({
       orderId,
-      body,
-      contentLength: contentLength === undefined ? undefined : Number(contentLength),
+      body: modelStreamOf(request),
+      contentLength: declaredLength(contentLength),
       principal,
       actingRole: 'partner',
       context,

@@ -1,14 +1,12 @@
-import type { IncomingMessage } from 'node:http';
 import { Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Roles } from '../../../infrastructure/auth/roles.decorator';
 import type { Principal } from '../../../infrastructure/auth/principal';
-import { ApiError } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import type { AuthenticatedRequest } from '../../../infrastructure/http/request-context';
 import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
-import { MODEL_CONTENT_TYPES } from '../../shop/shop-orders.controller';
+import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
 import { QuoteService, type QuoteView } from './quote.service';
 
 @ApiTags('partner')
@@ -35,11 +33,7 @@ export class PartnerQuotesController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QuoteView> {
-    const body = request.body as IncomingMessage | undefined;
-    if (!body || typeof body.pipe !== 'function') {
-      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the model as ${MODEL_CONTENT_TYPES.join(', ')}`);
-    }
-    const answer = await this.quotes.quote(principal.id, material, body, contentLength === undefined ? undefined : Number(contentLength));
+    const answer = await this.quotes.quote(principal.id, material, modelStreamOf(request), declaredLength(contentLength));
     reply.status(answer.httpStatus).header('location', answer.location);
     if (answer.httpStatus === 202) reply.header('retry-after', '1');
     return answer.body;
