@@ -3,25 +3,14 @@
  * (test/projections/dashboard-queries.int.spec.ts checks the plans).
  * All of it reads the orders read model (src/projections/read-models).
  */
-import { exactUtc } from '../../../projections/read-models/orders-current/orders-list';
+import { exactUtc, LIST_ITEM_COLUMNS, type ListRow } from '../../../projections/read-models/orders-current/orders-list';
 
-const ITEM_COLUMNS = `o.order_id::text AS order_id, o.status, o.status_changed_at, o.created_at, o.material,
-  o.price_total::text AS price_total, o.currency, o.channel, o.operator_ref, o.tracking_number,
-  o.revision::text AS revision, o.last_position::text AS last_position`;
+/** A list item's columns, plus who works on the order and the position of its latest event. */
+const ITEM_COLUMNS = `${LIST_ITEM_COLUMNS}, o.operator_ref, o.last_position::text AS last_position`;
 
-/** Row shape of DASHBOARD_PAGE and CHANGES_SINCE. */
-export interface DashboardRow {
-  order_id: string;
-  status: string;
-  status_changed_at: Date;
-  created_at: Date;
-  material: string;
-  price_total: string | null;
-  currency: string | null;
-  channel: string;
+/** Row shape of DASHBOARD_PAGE and CHANGES_SINCE (only the page has the sort key). */
+export interface DashboardRow extends Omit<ListRow, 'sort_key'> {
   operator_ref: string | null;
-  tracking_number: string | null;
-  revision: string;
   last_position: string;
   sort_key?: string;
 }

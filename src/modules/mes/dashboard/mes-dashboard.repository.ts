@@ -1,22 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { encodeCursor, type KeysetPosition, likePrefix } from '../../../infrastructure/http/list-query';
-import { KEYSET_START, priceOf } from '../../../projections/read-models/orders-current/orders-list';
+import { KEYSET_START, type OrderListItem, toListItem } from '../../../projections/read-models/orders-current/orders-list';
 import { ReadModelDatabase } from '../../../projections/runtime/read-model-database';
 import { ORDER_STATUSES, type OrderStatus } from '../../../shared/order-lifecycle';
 import { CHANGES_SINCE, DASHBOARD_PAGE, type DashboardRow, LATEST_CHANGE, STATUS_COUNTS } from './dashboard.queries';
 
 /** One order on the dashboard (the list item and the SSE `order` event's data). */
-export interface DashboardItem {
-  id: string;
-  status: string;
-  statusChangedAt: string;
-  createdAt: string;
-  material: string;
-  price: { total: number; currency: string } | null;
-  channel: string;
+export interface DashboardItem extends OrderListItem {
   operatorRef: string | null;
-  trackingNumber: string | null;
-  revision: number;
   /** Global position of the order's latest event: the SSE event id. */
   position: string;
 }
@@ -83,17 +74,5 @@ export class MesDashboardRepository {
 }
 
 function toItem(row: DashboardRow): DashboardItem {
-  return {
-    id: row.order_id,
-    status: row.status,
-    statusChangedAt: row.status_changed_at.toISOString(),
-    createdAt: row.created_at.toISOString(),
-    material: row.material,
-    price: priceOf(row.price_total, row.currency),
-    channel: row.channel,
-    operatorRef: row.operator_ref,
-    trackingNumber: row.tracking_number,
-    revision: Number(row.revision),
-    position: row.last_position,
-  };
+  return { ...toListItem(row), operatorRef: row.operator_ref, position: row.last_position };
 }

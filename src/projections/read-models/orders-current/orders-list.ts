@@ -34,7 +34,7 @@ export function priceOf(total: string | null, currency: string | null): { total:
   return total === null || currency === null ? null : { total: Number(total), currency };
 }
 
-/** Columns of a list item, shared by the shop and CRM lists (the MES dashboard selects its own). */
+/** Columns of a list item, shared by the shop, CRM and MES lists (the dashboard adds two). */
 export const LIST_ITEM_COLUMNS = `o.order_id::text AS order_id, o.status, o.status_changed_at, o.created_at, o.material,
   o.price_total::text AS price_total, o.currency, o.channel, o.tracking_number, o.revision::text AS revision`;
 
@@ -71,7 +71,7 @@ export interface OrderListPage {
   nextCursor: string | null;
 }
 
-export function toListItem(row: ListRow): OrderListItem {
+export function toListItem(row: Omit<ListRow, 'sort_key'>): OrderListItem {
   return {
     id: row.order_id,
     status: row.status,
