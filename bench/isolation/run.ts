@@ -12,7 +12,6 @@
  * set, else an embedded PostgreSQL; REDIS_URL, when set, is passed on (the
  * limits then live in Redis).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -23,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../src/infrastructure/database/embedded-postgres';
 import { JwtService } from '../../src/infrastructure/auth/jwt.service';
+import { startBenchApp } from '../support/app-process';
 import { createBenchDatabase, startBenchServer } from '../support/bench-database';
 import { machineLine, writeBenchmarkSection } from '../support/benchmarks-doc';
 import { keepAliveGet, openLoop, type OpenLoopResult, percentile } from './open-loop';
@@ -47,7 +47,17 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'alexandrite-bench-isolation-'));
   const port = await findFreePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const app = await startApp({ port, databaseUrl: database.url, dataDir });
+  const app = await startBenchApp({
+    port,
+    env: {
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      JWT_SECRET,
+      // The production default: every answer, 429s included, is logged (to /dev/null here).
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      PRICING_WORKER_ENABLED: 'false',
+    },
+  });
   // node:http keep-alive clients: fetch cost the shared cores more client CPU than the app spent on a 429.
   const quietAgent = new Agent({ keepAlive: true, maxSockets: 16 });
   try {
@@ -164,38 +174,6 @@ function count(side: Side, predicate: (status: number) => boolean): number {
 
 const fmt = (ms: number) => ms.toFixed(2);
 
-async function startApp(options: { port: number; databaseUrl: string; dataDir: string }): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', join(__dirname, '..', '..', 'src', 'main.js')], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(options.port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: options.databaseUrl,
-      DATA_DIR: options.dataDir,
-      JWT_SECRET,
-      // The production default: every answer, 429s included, is logged (to /dev/null here).
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      LOG_FORMAT: 'json',
-      PRICING_WORKER_ENABLED: 'false',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}`);
-    const ready = await fetch(`http://127.0.0.1:${options.port}/health/ready`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return child;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('the app did not become ready within 60 s');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 
 

@@ -8,7 +8,7 @@
  * by side in one invocation; the generator shares the machine, so read the
  * one-vs-two ratio rather than absolute figures.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { JwtService } from '../../src/infrastructure/auth/jwt.service';
 import { findFreePort } from '../../src/infrastructure/database/embedded-postgres';
 import { percentile } from '../isolation/open-loop';
+import { startBenchApp } from '../support/app-process';
 import { createBenchDatabase, startBenchServer } from '../support/bench-database';
 import { machineLine, writeBenchmarkSection } from '../support/benchmarks-doc';
 
@@ -120,7 +121,20 @@ async function run(serverUrl: string, replicaCount: number): Promise<RunResult> 
   try {
     for (let i = 0; i < replicaCount; i++) {
       const port = await findFreePort();
-      apps.push({ child: await startApp({ port, databaseUrl: database.url, dataDir }), baseUrl: `http://127.0.0.1:${port}` });
+      const child = await startBenchApp({
+        port,
+        readyWithinMs: 90_000,
+        env: {
+          DATABASE_URL: database.url,
+          DATA_DIR: dataDir,
+          JWT_SECRET,
+          LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+          // The generator is one client address: lift the per-IP limit of the anonymous catalogue.
+          RATE_LIMIT_ANONYMOUS_RPS: '100000',
+          RATE_LIMIT_ANONYMOUS_BURST: '100000',
+        },
+      });
+      apps.push({ child, baseUrl: `http://127.0.0.1:${port}` });
     }
     const tokens = {
       customer: await JwtService.sign(JWT_SECRET, 'bench-customer', ['customer'], 3600),
@@ -238,36 +252,6 @@ function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : 0;
 }
 
-async function startApp(options: { port: number; databaseUrl: string; dataDir: string }): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', join(__dirname, '..', '..', 'src', 'main.js')], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(options.port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: options.databaseUrl,
-      DATA_DIR: options.dataDir,
-      JWT_SECRET,
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-      LOG_FORMAT: 'json',
-      // The generator is one client address: lift the per-IP limit of the anonymous catalogue.
-      RATE_LIMIT_ANONYMOUS_RPS: '100000',
-      RATE_LIMIT_ANONYMOUS_BURST: '100000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}`);
-    const ready = await fetch(`http://127.0.0.1:${options.port}/health/ready`).then((response) => response.ok, () => false);
-    if (ready) return child;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('the app did not become ready within 90 s');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 function report(results: RunResult[], databaseLabel: string): string {
   const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1) : '-');
