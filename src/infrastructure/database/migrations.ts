@@ -4,6 +4,7 @@ import { IdempotencyKeys1763900000100 } from '../http/idempotency/migrations/176
 import { OrderReadModels1763900005000 } from '../../projections/read-models/migrations/1763900005000-OrderReadModels';
 import { PricingTables1763900006000 } from '../../modules/pricing/migrations/1763900006000-PricingTables';
 import { PricingQuotes1763900006100 } from '../../modules/pricing/migrations/1763900006100-PricingQuotes';
+import { EventStoreAppendV21763900008000 } from '../event-store/postgres/migrations/1763900008000-EventStoreAppendV2';
 import { PartnerApiKeys1763900007000 } from '../../modules/partner/api-keys/migrations/1763900007000-PartnerApiKeys';
 
 /**
@@ -18,4 +19,5 @@ export const ALL_MIGRATIONS: Array<new () => MigrationInterface> = [
   PricingTables1763900006000,
   PricingQuotes1763900006100,
   PartnerApiKeys1763900007000,
+  EventStoreAppendV21763900008000,
 ];

@@ -1,18 +1,21 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Schema `event_store`: the events and the append function. Why positions are
- * `xid * 4096 + index` and why the function takes an advisory lock first is
- * explained at the top of ../postgres-event-store.ts; the SQL below only
- * states the rules. A stream's revision is the highest stream_revision of its
- * events (one index probe under the stream lock): no row per stream to write
- * on every append.
+ * Schema `event_store`: the events, one row per stream with its revision, and
+ * the append function. Why positions are `xid * 4096 + index` and why the
+ * function takes an advisory lock first is explained at the top of
+ * ../postgres-event-store.ts; the SQL below only states the rules.
  */
 export class EventStoreSchema1763900000000 implements MigrationInterface {
   name = 'EventStoreSchema1763900000000';
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query('CREATE SCHEMA event_store');
+    await runner.query(`
+      CREATE TABLE event_store.streams (
+        stream_id  text   PRIMARY KEY,
+        revision   bigint NOT NULL  -- revision of the stream's last event; -1 while empty (only inside an append)
+      )`);
     await runner.query(`
       CREATE TABLE event_store.events (
         position         bigint      PRIMARY KEY,  -- transaction id * 4096 + index of the event in its transaction
@@ -39,11 +42,7 @@ export class EventStoreSchema1763900000000 implements MigrationInterface {
 
 /**
  * One round trip per append. p_expected: -1 = any, -2 = no stream, >= 0 = the
- * revision of the stream's last event. p_notify: NOTIFY event_store_appended
- * at commit (the default, for callers appending inside a transaction of their
- * own); PostgresEventStore passes false and notifies after commit, coalesced,
- * because a NOTIFY serialises every notifying commit in the cluster (see
- * append-notifier.ts). Errors the adapter maps:
+ * revision of the stream's last event. Errors the adapter maps:
  *   ES409 wrong expected revision (DETAIL = actual revision, -1 for none)
  *   ES422 an event id is already in another stream (DETAIL = that stream)
  *   ES413 more than 4096 events in one transaction
@@ -57,15 +56,10 @@ CREATE FUNCTION event_store.append_events(
   p_types     text[],
   p_data      jsonb[],
   p_metadata  jsonb[],
-  p_notify    boolean DEFAULT true,
   OUT appended      boolean,
   OUT next_revision bigint,
   OUT last_position bigint
-) LANGUAGE plpgsql
--- Custom plans look cheaper than generic ones for a 1-element array, so the plan cache would re-plan
--- every statement on every call (about a fifth of the function's CPU): the generic plans are the right ones.
-SET plan_cache_mode = force_generic_plan
-AS $fn$
+) LANGUAGE plpgsql AS $fn$
 DECLARE
   c_slots             CONSTANT bigint := 4096;
   c_lock_class        CONSTANT integer := 1163088210;  -- 'ESTR': keeps stream locks apart from other advisory locks
@@ -87,10 +81,8 @@ BEGIN
   -- Wait for other appends to this stream BEFORE this transaction takes an xid, so that
   -- the next append to a stream always gets a higher xid, hence higher positions.
   PERFORM pg_advisory_xact_lock(c_lock_class, hashtext(p_stream_id));
-  -- In READ COMMITTED this statement's snapshot is taken after the lock, so it sees every earlier append
-  -- to the stream. (In REPEATABLE READ an append the snapshot cannot see makes the insert below fail on
-  -- events_stream_revision_unique: retry the transaction.)
-  SELECT coalesce(max(e.stream_revision), -1) INTO v_revision FROM event_store.events e WHERE e.stream_id = p_stream_id;
+  INSERT INTO event_store.streams AS s (stream_id, revision) VALUES (p_stream_id, -1) ON CONFLICT DO NOTHING;
+  SELECT s.revision INTO v_revision FROM event_store.streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
 
   -- Idempotency: ids already here make the append a no-op (all of them) or a conflict (some).
   SELECT count(*) FILTER (WHERE e.stream_id = p_stream_id),
@@ -133,9 +125,8 @@ BEGIN
   INSERT INTO event_store.events (position, stream_id, stream_revision, event_id, event_type, data, metadata)
   SELECT v_base + v_index + u.ord - 1, p_stream_id, v_revision + u.ord, u.id, u.type, u.data, u.metadata
     FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, metadata, ord);
-  IF p_notify THEN
-    PERFORM pg_notify('event_store_appended', '');
-  END IF;
+  UPDATE event_store.streams s SET revision = v_revision + v_count WHERE s.stream_id = p_stream_id;
+  PERFORM pg_notify('event_store_appended', '');
 
   appended := true; next_revision := v_revision + v_count; last_position := v_base + v_index + v_count - 1;
 END
