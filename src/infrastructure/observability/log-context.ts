@@ -4,7 +4,7 @@ import type { PinoLogger } from 'nestjs-pino';
 /**
  * What ties a log line to the rest of the story: the active span's ids (the
  * same trace Jaeger shows) and, where known, the order. Request lines get
- * the order from the route (OrderLogInterceptor); a job runs inside
+ * the order from the route (order-log-context.ts); a job runs inside
  * runWithOrderLogContext.
  */
 

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { AppSettings } from '../../config/app-settings';
 import { redactCredentialsInUrl } from '../auth/credential-redaction';
 import { releaseLogContextLogger, useLogContextLogger } from './log-context';
 import { createRootLogger } from './logger';
-import { OrderLogInterceptor, orderIdOfRequest } from './order-log.interceptor';
+import { installOrderLogContext, orderIdOfRequest } from './order-log-context';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -29,7 +30,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
           autoLogging: {
             ignore: (request: IncomingMessage & { originalUrl?: string }) => (request.originalUrl ?? request.url)?.startsWith('/health/') === true,
           },
-          // Evaluated again when the response is logged: by then OrderLogInterceptor knows the order.
+          // Evaluated again when the response is logged: by then installOrderLogContext's hook knows the order.
           // (nestjs-pino's assignResponse would do this too, but it defeats autoLogging.ignore.)
           customProps: (request: IncomingMessage) => {
             const orderId = orderIdOfRequest(request);
@@ -43,13 +44,16 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
       }),
     }),
   ],
-  providers: [{ provide: APP_INTERCEPTOR, useClass: OrderLogInterceptor }],
 })
 export class LoggingModule implements OnModuleInit, OnModuleDestroy {
-  constructor(private readonly logger: PinoLogger) {}
+  constructor(
+    private readonly logger: PinoLogger,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   onModuleInit(): void {
     useLogContextLogger(this.logger);
+    installOrderLogContext(this.adapterHost.httpAdapter.getInstance<FastifyInstance>(), this.logger);
   }
 
   onModuleDestroy(): void {

@@ -10,6 +10,7 @@ import { runOrderCommand } from '../../shared/order-commands/execute-order-comma
 import { OrderView } from '../../shared/order-commands/order-view';
 import type { OrderCommand } from '../../shared/order-lifecycle';
 import { SellerCancelDto } from './dto/crm.dto';
+import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 
 /** Seller actions on any order. */
 @ApiTags('crm')
@@ -20,6 +21,7 @@ export class CrmOrdersController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post(':id/approve')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve the priced order for manufacturing (ManufacturingApproved)' })
   @ApiResponse({ status: 200, type: OrderView })
@@ -29,6 +31,7 @@ export class CrmOrdersController {
   }
 
   @Post(':id/cancel')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel before manufacturing starts (OrderCancelled)' })
   @ApiResponse({ status: 200, type: OrderView })
@@ -42,6 +45,7 @@ export class CrmOrdersController {
   }
 
   @Post(':id/close')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Close a shipped order (OrderClosed)' })
   @ApiResponse({ status: 200, type: OrderView })

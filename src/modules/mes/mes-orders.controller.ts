@@ -10,6 +10,7 @@ import { runOrderCommand } from '../../shared/order-commands/execute-order-comma
 import { OrderView } from '../../shared/order-commands/order-view';
 import type { OrderCommand } from '../../shared/order-lifecycle';
 import { ShipOrderDto } from './dto/mes.dto';
+import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 
 /** Factory-floor steps: take into work, complete, pack, ship. */
 @ApiTags('mes')
@@ -20,6 +21,7 @@ export class MesOrdersController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post(':id/start')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Take an approved order into work (ManufacturingStarted)' })
   @ApiResponse({ status: 200, type: OrderView })
@@ -29,6 +31,7 @@ export class MesOrdersController {
   }
 
   @Post(':id/complete')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Manufacturing done (ManufacturingCompleted)' })
   @ApiResponse({ status: 200, type: OrderView })
@@ -38,6 +41,7 @@ export class MesOrdersController {
   }
 
   @Post(':id/package')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Start packaging (PackagingStarted)' })
   @ApiResponse({ status: 200, type: OrderView })
@@ -47,6 +51,7 @@ export class MesOrdersController {
   }
 
   @Post(':id/ship')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Hand over to the carrier (OrderShipped)' })
   @ApiResponse({ status: 200, type: OrderView })

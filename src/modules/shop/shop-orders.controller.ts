@@ -18,6 +18,7 @@ import { CancelOrderDto, ChooseCatalogItemDto, CreateOrderDto } from './dto/shop
 import { MaterialsPolicy } from './materials.policy';
 import { ModelUploadService } from './model-upload/model-upload.service';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from './model-upload/model-request';
+import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 
 
 @ApiTags('shop')
@@ -34,6 +35,7 @@ export class ShopOrdersController {
   ) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(201)
   @ApiOperation({ summary: 'Start an order (OrderInitiated)' })
   @ApiResponse({ status: 201, type: CommandAccepted })
@@ -80,6 +82,7 @@ export class ShopOrdersController {
   }
 
   @Post(':id/model/from-catalog')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Use a catalogue piece as the model (no upload)' })
   @ApiResponse({ status: 200, type: OrderView })
@@ -99,6 +102,7 @@ export class ShopOrdersController {
   }
 
   @Post(':id/submit')
+  @Idempotent()
   @HttpCode(202)
   @ApiOperation({ summary: 'Submit for pricing (OrderSubmitted); the price follows asynchronously' })
   @ApiResponse({ status: 202, type: OrderView })
@@ -112,6 +116,7 @@ export class ShopOrdersController {
   }
 
   @Post(':id/cancel')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel before manufacturing starts (OrderCancelled)' })
   @ApiResponse({ status: 200, type: OrderView })

@@ -13,6 +13,7 @@ import { OrderView } from '../../shared/order-commands/order-view';
 import { StuckQueryDto, StateQueryDto } from './dto/support.dto';
 import { SupportDiagnosisService } from './support-diagnosis.service';
 import { buildTimeline, eventsUpTo, type OrderTimeline, type ReplayPoint, replay } from './history/order-timeline';
+import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 
 /** Support's read-only tools over an order's own event stream. */
 @ApiTags('support')
@@ -42,6 +43,7 @@ export class SupportOrdersController {
   }
 
   @Post(':id/retry-pricing')
+  @Idempotent()
   @HttpCode(202)
   @ApiOperation({ summary: "Ask pricing to run the order's current submission again; recorded as PricingRetryRequested with the engineer's id" })
   @ApiErrorResponses(400, 401, 403, 404, 409)

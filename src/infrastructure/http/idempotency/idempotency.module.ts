@@ -1,9 +1,28 @@
-import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { Global, Module, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { postRoutesWithoutIdempotency } from './idempotency-coverage';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency.repository';
 
+/**
+ * Idempotency-Key for every POST (@Idempotent() on the route). Global so that
+ * any module's controllers can use the interceptor; at start-up it refuses a
+ * POST route without it, so a new route cannot forget.
+ */
+@Global()
 @Module({
-  providers: [IdempotencyRepository, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+  imports: [DiscoveryModule],
+  providers: [IdempotencyRepository, IdempotencyInterceptor],
+  exports: [IdempotencyRepository, IdempotencyInterceptor],
 })
-export class IdempotencyModule {}
+export class IdempotencyModule implements OnModuleInit {
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    const controllers = this.discovery.getControllers().map((wrapper) => wrapper.metatype as abstract new (...args: never[]) => unknown);
+    const missing = postRoutesWithoutIdempotency(controllers.filter(Boolean));
+    if (missing.length > 0) {
+      throw new Error(`every POST route must be @Idempotent() (Idempotency-Key); missing on: ${missing.join(', ')}`);
+    }
+  }
+}

@@ -9,6 +9,7 @@ import { OrderCommandExecutor } from '../../../shared/order-commands/order-comma
 import { CarrierDeliveredDto } from '../dto/crm.dto';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './carrier-signature';
 import { CarrierSignatureGuard } from './carrier-signature.guard';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 /** The carrier confirms a delivery; its HMAC signature is its credential. */
 @ApiTags('crm')
@@ -17,6 +18,7 @@ export class CarrierWebhookController {
   constructor(private readonly orders: OrderCommandExecutor) {}
 
   @Post('delivered')
+  @Idempotent()
   @Public()
   @UseGuards(CarrierSignatureGuard)
   @HttpCode(200)

@@ -13,6 +13,7 @@ import { ORDER_STATUSES } from '../../../shared/order-lifecycle';
 import { DashboardPageCache } from './dashboard-page-cache';
 import { DashboardStreamService } from './dashboard-stream.service';
 import { MesDashboardRepository } from './mes-dashboard.repository';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 const LIMITS = { defaultLimit: 50, maxLimit: 200 };
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i;
@@ -38,6 +39,7 @@ export class MesDashboardController {
   ) {}
 
   @Post('stream-ticket')
+  @Idempotent()
   @HttpCode(200)
   @Roles('operator')
   @ApiOperation({ summary: `A ${STREAM_TICKET_SECONDS}-second token for ?access_token= on the stream (EventSource cannot send headers)` })

@@ -6,6 +6,7 @@ import { notFound } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
 import { type ApiKeySummary, ApiKeysService } from './api-keys.service';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'acme-jewels', description: "the partner's name (a business name, shown to admins only)" })
@@ -56,6 +57,7 @@ export class AdminApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a partner API key (the key is in this answer only)' })
   @ApiResponse({ status: 201, type: CreatedApiKeyDto })
@@ -73,6 +75,7 @@ export class AdminApiKeysController {
   }
 
   @Post(':id/revoke')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a key: it stops working at once on this replica, within 5 s on the others' })
   @ApiResponse({ status: 200, type: ApiKeySummaryDto })

@@ -17,6 +17,7 @@ import { MaterialsPolicy } from '../../shop/materials.policy';
 import { ModelUploadService } from '../../shop/model-upload/model-upload.service';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
 import { CreatePartnerOrderDto } from './partner-orders.dto';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 /**
  * The partner's order API: the shop's lifecycle through the same command
@@ -37,6 +38,7 @@ export class PartnerOrdersController {
   ) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(201)
   @ApiOperation({ summary: 'Start a partner order (OrderInitiated, channel partner)' })
   @ApiResponse({ status: 201, type: CommandAccepted })
@@ -84,6 +86,7 @@ export class PartnerOrdersController {
   }
 
   @Post(':id/submit')
+  @Idempotent()
   @HttpCode(202)
   @ApiOperation({ summary: 'Submit for pricing (OrderSubmitted); the price follows asynchronously' })
   @ApiResponse({ status: 202, type: OrderView })
@@ -93,6 +96,7 @@ export class PartnerOrdersController {
   }
 
   @Post(':id/confirm')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Accept the calculated price: the partner approves manufacturing (ManufacturingApproved via partner)' })
   @ApiResponse({ status: 200, type: OrderView })

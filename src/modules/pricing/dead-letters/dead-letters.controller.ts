@@ -7,6 +7,7 @@ import { RequestCommandContext } from '../../../infrastructure/http/request-cont
 import type { CommandContext } from '../../../shared/order-commands/command-context';
 import type { PricingDeadLetter } from './dead-letters.repository';
 import { PricingDeadLetterService } from './dead-letters.service';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 /** Support's view of pricing jobs that gave up, and the audited way to try again. */
 @ApiTags('support')
@@ -29,6 +30,7 @@ export class DeadLettersController {
   }
 
   @Post(':jobId/retry')
+  @Idempotent()
   @HttpCode(202)
   @ApiOperation({ summary: 'Re-enqueue pricing of the order (appends PricingRetryRequested; 409 once the order has left SUBMITTED)' })
   @ApiErrorResponses(400, 401, 403, 404, 409)

@@ -8,6 +8,7 @@ import type { AuthenticatedRequest } from '../../../infrastructure/http/request-
 import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
 import { QuoteService, type QuoteView } from './quote.service';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 @ApiTags('partner')
 @ApiSecurity('partner-api-key')
@@ -17,6 +18,7 @@ export class PartnerQuotesController {
   constructor(private readonly quotes: QuoteService) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({
     summary: 'Price a model without an order: 200 with the price and breakdown (or status "rejected" with the model\'s issues), 202 + Location when it takes longer, 503 + Retry-After when pricing is busy',
   })
