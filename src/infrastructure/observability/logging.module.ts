@@ -32,9 +32,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
           },
           // Evaluated again when the response is logged: by then installOrderLogContext's hook knows the order.
           // (nestjs-pino's assignResponse would do this too, but it defeats autoLogging.ignore.)
+          // undefined, not {}: pino-http builds one more child logger per request for any object.
           customProps: (request: IncomingMessage) => {
             const orderId = orderIdOfRequest(request);
-            return orderId ? { order_id: orderId } : {};
+            return orderId ? { order_id: orderId } : (undefined as unknown as object);
           },
           serializers: {
             req: (request: { id: unknown; method: string; url: string }) => ({ id: request.id, method: request.method, url: redactCredentialsInUrl(request.url) }),
