@@ -20,7 +20,9 @@ export function orderIdOfRequest(request: IncomingMessage): string | undefined {
  * Only well-formed ids: the value is from the URL.
  *
  * A Fastify hook rather than a Nest interceptor: one global interceptor makes
- * Nest build an rxjs chain for every request of every route.
+ * Nest build an rxjs chain for every request of every route. It runs before
+ * Nest's guards, so a refused request's lines name the order too (a UUID
+ * from its URL, nothing more).
  */
 export function installOrderLogContext(fastify: FastifyInstance, logger: PinoLogger): void {
   fastify.addHook('preHandler', (request, _reply, done) => {
@@ -28,12 +30,8 @@ export function installOrderLogContext(fastify: FastifyInstance, logger: PinoLog
     if (typeof id === 'string' && UUID.test(id) && ORDER_ROUTE.test(request.routeOptions.url ?? '')) {
       const orderId = id.toLowerCase();
       (request.raw as WithOrderId)[ORDER_ID] = orderId;
-      // Later lines of the request through its logger. Requests that skip request logging have no logger to bind to.
-      try {
-        logger.assign({ order_id: orderId });
-      } catch {
-        // out of a request's logging scope: the response line still gets it through customProps
-      }
+      // Later lines of the request through its logger (nestjs-pino's request scope, opened for every route).
+      logger.assign({ order_id: orderId });
     }
     done();
   });

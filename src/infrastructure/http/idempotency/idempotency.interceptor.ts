@@ -10,7 +10,8 @@ import { IdempotencyRepository } from './idempotency.repository';
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 
 /**
- * Every POST honours `Idempotency-Key`: the first response is stored with the
+ * Every POST honours `Idempotency-Key` (through @Idempotent(), which
+ * IdempotencyModule checks at start-up): the first response is stored with the
  * key and a repeat with the same body gets it again (status and body), so a
  * client retrying after a timeout never creates two orders or two events.
  * The same key with another body is 422; a repeat while the first is still

@@ -1,7 +1,6 @@
 import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { postRoutesWithoutIdempotency } from './idempotency-coverage';
-import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency.repository';
 
 /**
@@ -12,8 +11,9 @@ import { IdempotencyRepository } from './idempotency.repository';
 @Global()
 @Module({
   imports: [DiscoveryModule],
-  providers: [IdempotencyRepository, IdempotencyInterceptor],
-  exports: [IdempotencyRepository, IdempotencyInterceptor],
+  // The interceptor itself is built by Nest in each controller's module; it needs the repository from here.
+  providers: [IdempotencyRepository],
+  exports: [IdempotencyRepository],
 })
 export class IdempotencyModule implements OnModuleInit {
   constructor(private readonly discovery: DiscoveryService) {}
