@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../infrastructure/auth/roles.decorator';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
+import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 import { RequestCommandContext } from '../../infrastructure/http/request-context';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
 import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
@@ -10,7 +11,6 @@ import { runOrderCommand } from '../../shared/order-commands/execute-order-comma
 import { OrderView } from '../../shared/order-commands/order-view';
 import type { OrderCommand } from '../../shared/order-lifecycle';
 import { ShipOrderDto } from './dto/mes.dto';
-import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 
 /** Factory-floor steps: take into work, complete, pack, ship. */
 @ApiTags('mes')

@@ -5,6 +5,7 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags
 import { CurrentPrincipal, Roles } from '../../infrastructure/auth/roles.decorator';
 import type { Principal } from '../../infrastructure/auth/principal';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
+import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 import { type AuthenticatedRequest, RequestCommandContext } from '../../infrastructure/http/request-context';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
 import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
@@ -18,7 +19,6 @@ import { CancelOrderDto, ChooseCatalogItemDto, CreateOrderDto } from './dto/shop
 import { MaterialsPolicy } from './materials.policy';
 import { ModelUploadService } from './model-upload/model-upload.service';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from './model-upload/model-request';
-import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 
 
 @ApiTags('shop')

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../infrastructure/auth/roles.decorator';
 import { badRequest, notFound } from '../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
+import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
 import { OrderCommandExecutor } from '../../shared/order-commands/order-command.executor';
 import { RequestCommandContext } from '../../infrastructure/http/request-context';
@@ -13,7 +14,6 @@ import { OrderView } from '../../shared/order-commands/order-view';
 import { StuckQueryDto, StateQueryDto } from './dto/support.dto';
 import { SupportDiagnosisService } from './support-diagnosis.service';
 import { buildTimeline, eventsUpTo, type OrderTimeline, type ReplayPoint, replay } from './history/order-timeline';
-import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 
 /** Support's read-only tools over an order's own event stream. */
 @ApiTags('support')

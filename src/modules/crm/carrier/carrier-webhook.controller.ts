@@ -4,12 +4,12 @@ import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../../infrastructure/auth/roles.decorator';
 import { ApiError } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import type { CommandContext } from '../../../shared/order-commands/command-context';
 import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
 import { CarrierDeliveredDto } from '../dto/crm.dto';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './carrier-signature';
 import { CarrierSignatureGuard } from './carrier-signature.guard';
-import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 /** The carrier confirms a delivery; its HMAC signature is its credential. */
 @ApiTags('crm')

@@ -7,13 +7,13 @@ import type { Principal } from '../../../infrastructure/auth/principal';
 import { CurrentPrincipal, Public, Roles } from '../../../infrastructure/auth/roles.decorator';
 import { badRequest, forbidden, unauthorized } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import { parseCursor, parseLimit, parseSearch } from '../../../infrastructure/http/list-query';
 import { parseStatusFilter } from '../../../projections/read-models/orders-current/orders-list';
 import { ORDER_STATUSES } from '../../../shared/order-lifecycle';
 import { DashboardPageCache } from './dashboard-page-cache';
 import { DashboardStreamService } from './dashboard-stream.service';
 import { MesDashboardRepository } from './mes-dashboard.repository';
-import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 const LIMITS = { defaultLimit: 50, maxLimit: 200 };
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i;

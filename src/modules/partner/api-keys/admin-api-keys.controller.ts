@@ -4,9 +4,9 @@ import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-va
 import { Roles } from '../../../infrastructure/auth/roles.decorator';
 import { notFound } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
 import { type ApiKeySummary, ApiKeysService } from './api-keys.service';
-import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'acme-jewels', description: "the partner's name (a business name, shown to admins only)" })

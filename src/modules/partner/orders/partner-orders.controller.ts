@@ -5,6 +5,7 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags }
 import type { Principal } from '../../../infrastructure/auth/principal';
 import { CurrentPrincipal, Roles } from '../../../infrastructure/auth/roles.decorator';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import { type AuthenticatedRequest, RequestCommandContext } from '../../../infrastructure/http/request-context';
 import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
 import { type CommandContext, commandMetadata } from '../../../shared/order-commands/command-context';
@@ -17,7 +18,6 @@ import { MaterialsPolicy } from '../../shop/materials.policy';
 import { ModelUploadService } from '../../shop/model-upload/model-upload.service';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
 import { CreatePartnerOrderDto } from './partner-orders.dto';
-import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 /**
  * The partner's order API: the shop's lifecycle through the same command

@@ -3,11 +3,12 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { Roles } from '../../../infrastructure/auth/roles.decorator';
 import { badRequest } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
+import { parseLimit } from '../../../infrastructure/http/list-query';
 import { RequestCommandContext } from '../../../infrastructure/http/request-context';
 import type { CommandContext } from '../../../shared/order-commands/command-context';
 import type { PricingDeadLetter } from './dead-letters.repository';
 import { PricingDeadLetterService } from './dead-letters.service';
-import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 /** Support's view of pricing jobs that gave up, and the audited way to try again. */
 @ApiTags('support')
@@ -23,8 +24,7 @@ export class DeadLettersController {
   @ApiQuery({ name: 'limit', required: false })
   @ApiErrorResponses(400, 401, 403)
   async list(@Query('open') open?: string, @Query('limit') limit?: string): Promise<{ items: PricingDeadLetter[] }> {
-    const size = limit === undefined ? 50 : Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > 500) throw badRequest('INVALID_LIMIT', 'limit must be an integer from 1 to 500');
+    const size = parseLimit(limit, { defaultLimit: 50, maxLimit: 500 });
     if (open !== undefined && open !== 'true' && open !== 'false') throw badRequest('INVALID_QUERY', 'open must be true or false');
     return { items: await this.deadLetters.list({ open: open !== 'false', limit: size }) };
   }

@@ -4,11 +4,11 @@ import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Roles } from '../../../infrastructure/auth/roles.decorator';
 import type { Principal } from '../../../infrastructure/auth/principal';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
+import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import type { AuthenticatedRequest } from '../../../infrastructure/http/request-context';
 import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
 import { QuoteService, type QuoteView } from './quote.service';
-import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 
 @ApiTags('partner')
 @ApiSecurity('partner-api-key')
