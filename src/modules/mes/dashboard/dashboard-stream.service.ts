@@ -163,15 +163,17 @@ export class DashboardStreamService implements OnModuleDestroy {
         for (;;) {
           const items = await this.repository.changesSince(this.fannedOut, FAN_OUT_BATCH);
           for (const item of items) {
-            for (const client of this.clients) this.deliver(client, item);
+            // One frame per change, written to every client (not serialized once per client).
+            const frame = this.clients.size > 0 ? sseFrame('order', item, BigInt(item.position)) : undefined;
+            for (const client of this.clients) this.deliver(client, item, false, frame);
             this.fannedOut = BigInt(item.position);
           }
           changed += items.length;
           if (items.length < FAN_OUT_BATCH) break;
         }
         if (changed > 0 && this.clients.size > 0) {
-          const counts = await this.repository.counts();
-          for (const client of this.clients) if (client.held === null) this.send(client, 'counts', counts);
+          const frame = sseFrame('counts', await this.repository.counts());
+          for (const client of this.clients) if (client.held === null) this.write(client, frame);
         }
       } while (this.again && !this.closed);
     } catch (error) {
@@ -182,7 +184,8 @@ export class DashboardStreamService implements OnModuleDestroy {
     }
   }
 
-  private deliver(client: StreamClient, item: DashboardItem, replay = false): void {
+  /** `frame`: the item's frame when the caller built it once for many clients. */
+  private deliver(client: StreamClient, item: DashboardItem, replay = false, frame?: string): void {
     if (client.held !== null && !replay) {
       client.held.push(item);
       return;
@@ -190,12 +193,11 @@ export class DashboardStreamService implements OnModuleDestroy {
     const position = BigInt(item.position);
     if (position <= client.cursor) return;
     client.cursor = position;
-    this.send(client, 'order', item, position);
+    this.write(client, frame ?? sseFrame('order', item, position));
   }
 
   private send(client: StreamClient, event: string, data: unknown, id?: bigint): void {
-    const head = id === undefined ? '' : `id: ${id < 0n ? 0 : id}\n`;
-    this.write(client, `${head}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(client, sseFrame(event, data, id));
   }
 
   private broadcast(chunk: string): void {
@@ -215,4 +217,10 @@ export class DashboardStreamService implements OnModuleDestroy {
     this.clients.delete(client);
     if (!client.response.writableEnded) client.response.end();
   }
+}
+
+/** One server-sent event: `id` (the change's position) when given, the event's name, its data as JSON. */
+function sseFrame(event: string, data: unknown, id?: bigint): string {
+  const head = id === undefined ? '' : `id: ${id < 0n ? 0 : id}\n`;
+  return `${head}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
