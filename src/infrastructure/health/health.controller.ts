@@ -12,19 +12,12 @@ const CHECK_TIMEOUT_MS = 2_000;
 @Public()
 @Controller('health')
 export class HealthController {
-  private shuttingDown = false;
-
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly registry: ReadinessRegistry,
     private readonly shutdown: ShutdownState,
   ) {}
-
-  /** Readiness turns false first when the process is asked to stop. */
-  markShuttingDown(): void {
-    this.shuttingDown = true;
-  }
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers' })
@@ -36,7 +29,8 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: database, event store, blob storage and the other registered checks' })
   async ready(@Res() reply: FastifyReply): Promise<void> {
     const checks = this.registry.all().map((readiness) => () => this.run(readiness.name, readiness.check));
-    if (this.shuttingDown || this.shutdown.stopping) checks.push(async () => this.indicators.check('shutdown').down({ message: 'shutting down' }));
+    // Readiness turns false first when the process is asked to stop.
+    if (this.shutdown.stopping) checks.push(async () => this.indicators.check('shutdown').down({ message: 'shutting down' }));
     try {
       const result = await this.health.check(checks);
       await reply.status(200).send(result);
