@@ -65,6 +65,8 @@ describe('partner API keys and the partner orders API', () => {
     const after = await partner(created.key, `/${id}`);
     expect(after.status).toBe(401);
     expect((await app.request(`/api/admin/api-keys/00000000-0000-4000-8000-000000000000/revoke`, { method: 'POST', token: admin })).status).toBe(404);
+    const badId = await app.request('/api/admin/api-keys/not-a-uuid/revoke', { method: 'POST', token: admin });
+    expect({ status: badId.status, body: await badId.json() }).toMatchObject({ status: 400, body: { code: 'INVALID_API_KEY_ID' } });
     expect((await app.request('/api/admin/api-keys', { method: 'POST', token: admin, json: { name: 'x', extra: true } })).status).toBe(400);
   });
 

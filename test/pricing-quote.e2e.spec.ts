@@ -43,6 +43,8 @@ describe('partner quotes', () => {
       expect(unknown.status).toBe(422);
       expect(await unknown.json()).toMatchObject({ code: 'UNKNOWN_MATERIAL' });
       expect((await quote(app, apiKey, 'GOLD_750', Buffer.alloc(0))).status).toBe(400);
+      const badId = await app.request('/api/partner/v1/quotes/not-a-uuid', { headers: { 'x-api-key': apiKey } });
+      expect({ status: badId.status, body: await badId.json() }).toMatchObject({ status: 400, body: { code: 'INVALID_QUOTE_ID' } });
       const customer = await app.token('customer', 'cust-q');
       const asCustomer = await app.request('/api/partner/v1/quotes?material=GOLD_750', { method: 'POST', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } });
       expect(asCustomer.status).toBe(403);

@@ -5,7 +5,7 @@ import { Roles } from '../../../infrastructure/auth/roles.decorator';
 import { notFound } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
-import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
+import { UuidPipe } from '../../../infrastructure/http/uuid-param.pipe';
 import { type ApiKeySummary, ApiKeysService } from './api-keys.service';
 
 export class CreateApiKeyDto {
@@ -80,7 +80,7 @@ export class AdminApiKeysController {
   @ApiOperation({ summary: 'Revoke a key: it stops working at once on this replica, within 5 s on the others' })
   @ApiResponse({ status: 200, type: ApiKeySummaryDto })
   @ApiErrorResponses(400, 401, 403, 404)
-  async revoke(@Param('id', UuidParamPipe) id: string): Promise<ApiKeySummary> {
+  async revoke(@Param('id', new UuidPipe('INVALID_API_KEY_ID')) id: string): Promise<ApiKeySummary> {
     const revoked = await this.keys.revoke(id);
     if (!revoked) throw notFound('API_KEY_NOT_FOUND', 'no such API key');
     return revoked;

@@ -6,7 +6,7 @@ import type { Principal } from '../../../infrastructure/auth/principal';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import type { AuthenticatedRequest } from '../../../infrastructure/http/request-context';
-import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
+import { UuidPipe } from '../../../infrastructure/http/uuid-param.pipe';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
 import { QuoteService, type QuoteView } from './quote.service';
 
@@ -44,7 +44,7 @@ export class PartnerQuotesController {
   @Get(':id')
   @ApiOperation({ summary: 'A quote: status pending (poll again), done (price), rejected (model issues) or failed' })
   @ApiErrorResponses(400, 401, 403, 404)
-  async get(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<QuoteView> {
+  async get(@Param('id', new UuidPipe('INVALID_QUOTE_ID')) id: string, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<QuoteView> {
     const view = await this.quotes.view(id, principal.id);
     if (view.status === 'pending') reply.header('retry-after', '1');
     return view;
