@@ -40,6 +40,7 @@ const OLDEST_PER_STATUS = `
 export class BusinessMetrics {
   private readonly logger = new Logger('Metrics');
   private readonly found = new Map<unknown, unknown>();
+  private readModelPresent = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -53,8 +54,12 @@ export class BusinessMetrics {
   }
 
   private async refreshOrders(): Promise<void> {
-    const [probe] = await this.dataSource.query<{ present: boolean }[]>(READ_MODEL_PRESENT);
-    if (!probe?.present) return;
+    if (!this.readModelPresent) {
+      // Asked until the tables exist; once they do they stay (a rebuild swaps them in one transaction).
+      const [probe] = await this.dataSource.query<{ present: boolean }[]>(READ_MODEL_PRESENT);
+      if (!probe?.present) return;
+      this.readModelPresent = true;
+    }
     const counts = await this.dataSource.query<{ status: string; count: number }[]>(STATUS_COUNTS);
     const byStatus = new Map(counts.map((row) => [row.status, Number(row.count)]));
     for (const status of ORDER_STATUSES) ordersByStatus.set({ status }, byStatus.get(status) ?? 0);
