@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../src/infrastructure/database/embedded-postgres';
 import { JwtService } from '../../src/infrastructure/auth/jwt.service';
-import { startBenchApp } from '../support/app-process';
+import { startBenchApp, stopBenchApp } from '../support/app-process';
 import { createBenchDatabase, startBenchServer } from '../support/bench-database';
 import { machineLine, writeBenchmarkSection } from '../support/benchmarks-doc';
 import { keepAliveGet, openLoop, type OpenLoopResult, percentile } from './open-loop';
@@ -150,8 +150,7 @@ Measured on ${machineLine()}; 1-minute load average ${loadBefore.toFixed(1)} bef
     console.log(`\nwritten to ${path}`);
   } finally {
     quietAgent.destroy();
-    app.kill('SIGTERM');
-    await new Promise((resolve) => app.once('exit', resolve));
+    await stopBenchApp(app);
     await database.drop();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { JwtService } from '../../src/infrastructure/auth/jwt.service';
 import { findFreePort } from '../../src/infrastructure/database/embedded-postgres';
 import { percentile } from '../isolation/open-loop';
-import { startBenchApp } from '../support/app-process';
+import { startBenchApp, stopBenchApp } from '../support/app-process';
 import { createBenchDatabase, startBenchServer } from '../support/bench-database';
 import { machineLine, writeBenchmarkSection } from '../support/benchmarks-doc';
 
@@ -232,10 +232,7 @@ async function run(serverUrl: string, replicaCount: number): Promise<RunResult> 
       generatorCpuPercent: ((generator.user + generator.system) / 1e6 / elapsedS) * 100,
     };
   } finally {
-    for (const app of apps) {
-      app.child.kill('SIGTERM');
-      await new Promise((resolve) => app.child.once('exit', resolve));
-    }
+    for (const app of apps) await stopBenchApp(app.child);
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   }

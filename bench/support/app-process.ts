@@ -28,3 +28,13 @@ export async function startBenchApp(options: { port: number; env: Record<string,
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/** SIGTERM, then SIGKILL after `graceMs`; returns at once when the app has already exited (or died). */
+export async function stopBenchApp(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
