@@ -69,7 +69,8 @@ export class MesDashboardController {
       cursor: parseCursor(query.cursor),
       limit: parseLimit(query.limit, LIMITS),
     };
-    const key = JSON.stringify([[...new Set(pageQuery.statuses)].sort(), pageQuery.search ?? null, pageQuery.cursor ?? null, pageQuery.limit]);
+    // parseStatusFilter already answers in lifecycle order without duplicates: one key per distinct filter.
+    const key = JSON.stringify([pageQuery.statuses, pageQuery.search ?? null, pageQuery.cursor ?? null, pageQuery.limit]);
     return this.pages.get(key, async () => JSON.stringify(await this.repository.page(pageQuery)));
   }
 
