@@ -20,7 +20,6 @@ import { MaterialsPolicy } from './materials.policy';
 import { ModelUploadService } from './model-upload/model-upload.service';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from './model-upload/model-request';
 
-
 @ApiTags('shop')
 @ApiBearerAuth()
 @Roles('customer')
