@@ -23,6 +23,7 @@ describe('tracing across the asynchronous steps', () => {
   let sdk: NodeSDK;
   let app: TestAppSupport.TestApp;
   const logLines: Record<string, unknown>[] = [];
+  let restoreStream: (() => void) | undefined;
 
   beforeAll(async () => {
     // The same instrumentation set as src/tracing.ts, minus what would only add noise here.
@@ -45,13 +46,21 @@ describe('tracing across the asynchronous steps', () => {
     // Capture what the app writes to stdout: the destination stream is shared by every child logger.
     const root = (await app.app.resolve(PinoLogger)).logger as unknown as Record<symbol, { write: (line: string) => boolean }>;
     const stream = root[symbols.streamSym] as { write: (line: string) => boolean };
+    const write = stream.write;
+    restoreStream = () => {
+      stream.write = write;
+    };
+    // The stream may be the worker's process.stdout, which later test files share: other writers' lines
+    // (Nest's console logger) pass through, and afterAll puts the original back.
     stream.write = (line: string) => {
+      if (!line.startsWith('{')) return write.call(stream, line);
       logLines.push(JSON.parse(line) as Record<string, unknown>);
       return true;
     };
     (root as unknown as { level: string }).level = 'info';
   });
   afterAll(async () => {
+    restoreStream?.();
     await app?.close();
     await sdk?.shutdown();
   });
