@@ -9,6 +9,8 @@ import { ApiExceptionFilter } from './infrastructure/http/api-exception.filter';
 import { registerHttpSecurity } from './infrastructure/http/http-security';
 import { installLoadShedding } from './infrastructure/http/load-shedding';
 import { ApiKeyRateLimitGate } from './infrastructure/http/rate-limit/api-key-rate-limit.hook';
+import { installRequestIdHeader, requestIdOf } from './infrastructure/http/request-id/request-id';
+import { documentRequestIds } from './infrastructure/http/request-id/request-id.swagger';
 import { createValidationPipe } from './infrastructure/http/validation';
 import { MODEL_CONTENT_TYPES } from './modules/shop/model-upload/model-request';
 
@@ -20,7 +22,11 @@ export async function createApp(settings: AppSettings): Promise<NestFastifyAppli
     trustProxy: settings.config.http.trustProxy,
     // Route params are validated by the routes; this keeps odd URLs a clean 404.
     routerOptions: { ignoreTrailingSlash: true },
+    // The request id: the caller's X-Request-Id when sane, else a new UUID (request-id.ts).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
   });
+  installRequestIdHeader(fastify);
   // These hooks must come before the ones Nest adds while it wraps the instance (middleware, request logging).
   installLoadShedding(fastify, settings.config.http.maxInFlight);
   const rateLimitGate = ApiKeyRateLimitGate.installOn(fastify);
@@ -42,16 +48,16 @@ export async function createApp(settings: AppSettings): Promise<NestFastifyAppli
   app.useLogger(app.get(PinoNestLogger));
   app.useGlobalFilters(new ApiExceptionFilter());
   if (settings.config.swagger) {
-    const document = SwaggerModule.createDocument(
+    const document = documentRequestIds(SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
         .setTitle('Alexandrite order platform')
-        .setDescription('Shop, CRM, MES, partner and support APIs. Errors are `{ code, message, details? }`.')
+        .setDescription('Shop, CRM, MES, partner and support APIs. Errors are `{ code, message, details?, requestId }`; every answer carries `X-Request-Id` (the caller\'s, when it is at most 128 characters of `[A-Za-z0-9._:-]`, else a new UUID): quote it to support.')
         .setVersion('1')
         .addBearerAuth()
         .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header' }, 'partner-api-key')
         .build(),
-    );
+    ));
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   }
   // No enableShutdownHooks(): main.ts owns SIGINT/SIGTERM (it must stop the embedded PostgreSQL after the app).

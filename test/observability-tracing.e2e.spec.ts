@@ -2,9 +2,8 @@ import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentation
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PinoLogger } from 'nestjs-pino';
-import { symbols } from 'pino';
 import { PersonalDataFilter } from '../src/infrastructure/observability/tracing/personal-data-filter';
+import { captureAppLogs, type LogCapture } from './support/log-capture';
 import type * as EventStorePort from '../src/infrastructure/event-store/event-store.port';
 import type * as PricingHelpers from './support/pricing-helpers';
 import type * as StlSupport from './support/stl';
@@ -22,8 +21,8 @@ describe('tracing across the asynchronous steps', () => {
   const exporter = new InMemorySpanExporter();
   let sdk: NodeSDK;
   let app: TestAppSupport.TestApp;
-  const logLines: Record<string, unknown>[] = [];
-  let restoreStream: (() => void) | undefined;
+  let logs: LogCapture | undefined;
+  let logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     // The same instrumentation set as src/tracing.ts, minus what would only add noise here.
@@ -43,24 +42,12 @@ describe('tracing across the asynchronous steps', () => {
     const { startTestApp } = require('./support/test-app') as typeof TestAppSupport;
     // Quiet while starting; request lines (level info) are captured below.
     app = await startTestApp({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' });
-    // Capture what the app writes to stdout: the destination stream is shared by every child logger.
-    const root = (await app.app.resolve(PinoLogger)).logger as unknown as Record<symbol, { write: (line: string) => boolean }>;
-    const stream = root[symbols.streamSym] as { write: (line: string) => boolean };
-    const write = stream.write;
-    restoreStream = () => {
-      stream.write = write;
-    };
-    // The stream may be the worker's process.stdout, which later test files share: other writers' lines
-    // (Nest's console logger) pass through, and afterAll puts the original back.
-    stream.write = (line: string) => {
-      if (!line.startsWith('{')) return write.call(stream, line);
-      logLines.push(JSON.parse(line) as Record<string, unknown>);
-      return true;
-    };
-    (root as unknown as { level: string }).level = 'info';
+    // Capture what the app writes to stdout (request lines, level info).
+    logs = await captureAppLogs(app.app);
+    logLines = logs.lines;
   });
   afterAll(async () => {
-    restoreStream?.();
+    logs?.restore();
     await app?.close();
     await sdk?.shutdown();
   });

@@ -55,7 +55,7 @@ describe('partner rate limits', () => {
         expect(statuses.filter((status) => status === 200).length).toBe(3);
         const refused = catalog.find((response) => response.status === 429);
         expect(refused?.headers.get('retry-after')).toMatch(/^\d+$/);
-        expect(await refused?.json()).toMatchObject({ code: 'RATE_LIMITED' });
+        expect(await refused?.json()).toMatchObject({ code: 'RATE_LIMITED', requestId: refused?.headers.get('x-request-id') });
         const probes = await Promise.all(Array.from({ length: 8 }, () => limited.request('/health/live')));
         expect(probes.every((response) => response.status === 200)).toBe(true);
       } finally {
@@ -99,6 +99,9 @@ describe('partner rate limits', () => {
       expect(answered).toBeGreaterThanOrEqual(7);
       expect(answered).toBeLessThanOrEqual(8);
       expect(responses.filter((response) => response.status === 429).length).toBe(14 - answered);
+      // Refused before Nest sees the request, and still with the request's id on the answer and in the body.
+      const refusedKey = responses.find((response) => response.status === 429)!;
+      expect(await refusedKey.json()).toMatchObject({ code: 'RATE_LIMITED', requestId: refusedKey.headers.get('x-request-id') });
       const ready = await first.request('/health/ready');
       expect(await ready.text()).toContain('rate-limit-redis');
     });

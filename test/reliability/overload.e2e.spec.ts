@@ -45,7 +45,8 @@ describe('overload', () => {
       });
       expect(refused.headers.get('retry-after')).toBe('1');
       expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(await refused.json()).toMatchObject({ code: 'OVERLOADED', details: { retryAfterSeconds: 1 } });
+      expect(await refused.json()).toMatchObject({ code: 'OVERLOADED', details: { retryAfterSeconds: 1 }, requestId: refused.headers.get('x-request-id') });
+      expect(refused.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       // Opening an event stream is work too: refused as well.
       expect((await app.request('/api/mes/orders/stream', { token: operator })).status).toBe(503);
 

@@ -25,6 +25,8 @@ export interface EventMetadata {
   causationId: string | null;
   /** W3C traceparent of the request that appended the event, when a trace was active. */
   traceparent?: string;
+  /** The HTTP request that appended the event (its X-Request-Id), when one did. */
+  requestId?: string;
   actor: EventActor;
   /** ISO-8601 time the command was decided. */
   occurredAt: string;

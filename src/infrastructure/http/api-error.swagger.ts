@@ -7,6 +7,8 @@ export class ApiErrorDto {
   @ApiProperty({ example: 'StartManufacturing is not allowed in status SUBMITTED; allowed: RecordPrice, CancelOrder' }) message!: string;
   @ApiPropertyOptional({ type: Object, example: { currentStatus: 'SUBMITTED', allowed: ['RecordPrice', 'CancelOrder'] } })
   details?: Record<string, unknown>;
+  @ApiProperty({ example: '3f2b8c1e-6a7d-4e0f-9b1a-2c5d8e7f6a90', description: 'the id of the request (its X-Request-Id): quote it to support' })
+  requestId!: string;
 }
 
 const DESCRIPTIONS: Record<number, string> = {

@@ -1,5 +1,5 @@
 /**
- * The one error shape of the HTTP API: `{ code, message, details? }`.
+ * The one error shape of the HTTP API: `{ code, message, details?, requestId }`.
  * Anything that should reach a client as a 4xx is an ApiError (or is mapped
  * to one in error-mapping.ts); everything else becomes a bare 500.
  */
@@ -7,6 +7,13 @@ export interface ApiErrorBody {
   code: string;
   message: string;
   details?: Record<string, unknown>;
+  /** The request's id (also its X-Request-Id header): what a person quotes to support. */
+  requestId?: string;
+}
+
+/** The body as it is sent: with the id of the request it answers. */
+export function withRequestId(body: ApiErrorBody, requestId: string | undefined): ApiErrorBody {
+  return requestId === undefined ? body : { ...body, requestId };
 }
 
 export class ApiError extends Error {

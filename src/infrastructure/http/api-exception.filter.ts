@@ -1,8 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { withRequestId } from './api-error';
 import { toApiError } from './error-mapping';
 
-/** Every error leaves the app as `{ code, message, details? }`; never a stack trace. */
+/** Every error leaves the app as `{ code, message, details?, requestId }`; never a stack trace. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
@@ -18,9 +19,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
 export function sendApiError(reply: FastifyReply, exception: unknown, request: FastifyRequest | undefined, logger: Logger): void {
   const error = toApiError(exception);
   if (error.status >= 500) {
-    logger.error({ err: exception, method: request?.method, url: request?.url }, 'request failed');
+    logger.error({ err: exception, method: request?.method, url: request?.url, requestId: request?.id }, 'request failed');
   }
   if (reply.sent) return;
   if (error.headers) void reply.headers(error.headers);
-  void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(error.toBody());
+  void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(withRequestId(error.toBody(), request?.id));
 }

@@ -41,6 +41,7 @@ export function installLoadShedding(fastify: FastifyInstance, maxInFlight: numbe
           code: 'OVERLOADED',
           message: `this replica has ${maxInFlight} requests in progress, its limit; retry in ${RETRY_AFTER_SECONDS} s`,
           details: { retryAfterSeconds: RETRY_AFTER_SECONDS },
+          requestId: request.id,
         });
     }
     if (EVENT_STREAM.test(request.url)) return;

@@ -10,7 +10,7 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; actingRole?: Role };
 
-/** The metadata of the events a request's command appends: actor, correlation, causation, trace. */
+/** The metadata of the events a request's command appends: actor, correlation, causation, request id, trace. */
 export function commandContextOf(request: AuthenticatedRequest): CommandContext {
   const principal = request.principal;
   if (!principal || !request.actingRole) throw new Error('commandContextOf needs an authenticated request');
@@ -19,7 +19,6 @@ export function commandContextOf(request: AuthenticatedRequest): CommandContext 
     return typeof value === 'string' ? value : undefined;
   };
   const correlation = header('x-correlation-id');
-  const requestId = header('x-request-id');
   // The active span (the HTTP server span when tracing is on) is the parent consumers should continue;
   // without tracing, a well-formed incoming traceparent is carried through unchanged.
   const incoming = header('traceparent');
@@ -27,7 +26,9 @@ export function commandContextOf(request: AuthenticatedRequest): CommandContext 
   return {
     actor: { role: request.actingRole, id: principal.id },
     correlationId: correlation && ID.test(correlation) ? correlation : randomUUID(),
-    causationId: requestId && ID.test(requestId) ? requestId : null,
+    // request.id is the request id (request-id.ts): the caller's sane X-Request-Id or a new UUID.
+    causationId: request.id,
+    requestId: request.id,
     ...(traceparent ? { traceparent } : {}),
   };
 }

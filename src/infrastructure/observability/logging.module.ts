@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -10,8 +9,6 @@ import { releaseLogContextLogger, useLogContextLogger } from './log-context';
 import { createRootLogger } from './logger';
 import { installOrderLogContext, orderIdOfRequest } from './order-log-context';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
-
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -19,11 +16,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
       useFactory: (settings: AppSettings) => ({
         pinoHttp: {
           logger: createRootLogger(settings.config),
-          // A caller's X-Request-Id is kept when it is sane; otherwise a new one.
-          genReqId: (request: IncomingMessage) => {
-            const given = request.headers['x-request-id'];
-            return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-          },
+          // No genReqId: Fastify's (request-id.ts) already set req.id, which pino-http takes as it is.
           customLogLevel: (_request, response, error) =>
             error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
           // Probes are not news. Under Fastify the middleware may see a rewritten `url`; originalUrl is what was asked.

@@ -8,6 +8,8 @@ export interface CommandContext {
   causationId: string | null;
   /** W3C traceparent of the active trace, when there is one. */
   traceparent?: string;
+  /** The HTTP request's id (X-Request-Id), when a request runs the command. */
+  requestId?: string;
 }
 
 /** The decision's metadata: the clock is read here, at the edge, never in the domain. */

@@ -94,6 +94,7 @@ export class OrderCommandExecutor {
         correlationId: context.correlationId,
         causationId: context.causationId,
         ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+        ...(context.requestId ? { requestId: context.requestId } : {}),
         actor: context.actor,
         occurredAt: command.metadata.now,
         schemaVersion: EVENT_SCHEMA_VERSIONS[event.type],

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeyCredential, ApiKeyAuthenticator } from '../../auth/api-key-authenticator';
 import { EARLY_REFUSAL_HEADERS } from '../early-refusal';
+import { withRequestId } from '../api-error';
 import { RateLimitService } from './rate-limit.service';
 
 export type RequestWithApiKey = FastifyRequest & { apiKeyCredential?: ApiKeyCredential };
@@ -52,7 +53,7 @@ export class ApiKeyRateLimitGate {
         if (!credential) return;
         const decision = await rateLimits.take('api-key', credential.keyId, credential);
         void reply.headers(decision.headers);
-        if (!decision.allowed) return reply.code(429).headers(EARLY_REFUSAL_HEADERS).send(decision.body);
+        if (!decision.allowed) return reply.code(429).headers(EARLY_REFUSAL_HEADERS).send(withRequestId(decision.body, request.id));
         request.apiKeyCredential = credential;
       } catch {
         // The guard authenticates again and reports the failure through the error filter.

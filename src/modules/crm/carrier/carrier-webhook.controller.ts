@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../../infrastructure/auth/roles.decorator';
 import { ApiError } from '../../../infrastructure/http/api-error';
@@ -27,7 +28,7 @@ export class CarrierWebhookController {
   @ApiHeader({ name: SIGNATURE_HEADER, description: 'sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">' })
   @ApiResponse({ status: 200, description: '{ orderId, status, alreadyClosed }' })
   @ApiErrorResponses(400, 401, 404, 409, 422)
-  async delivered(@Body() body: CarrierDeliveredDto): Promise<{ orderId: string; status: string; alreadyClosed: boolean }> {
+  async delivered(@Body() body: CarrierDeliveredDto, @Req() request: FastifyRequest): Promise<{ orderId: string; status: string; alreadyClosed: boolean }> {
     const { state } = await this.orders.load(body.orderId);
     if (!state.exists) throw new ApiError(404, 'ORDER_NOT_FOUND', 'no such order');
     // Carriers resend confirmations; a second one for a delivered order is a success, not an error.
@@ -35,7 +36,7 @@ export class CarrierWebhookController {
     if (body.trackingNumber && state.trackingNumber && body.trackingNumber !== state.trackingNumber) {
       throw new ApiError(422, 'TRACKING_NUMBER_MISMATCH', 'the tracking number is not the one this order was shipped with');
     }
-    const context: CommandContext = { actor: { role: 'carrier', id: 'carrier-webhook' }, correlationId: randomUUID(), causationId: null };
+    const context: CommandContext = { actor: { role: 'carrier', id: 'carrier-webhook' }, correlationId: randomUUID(), causationId: request.id, requestId: request.id };
     const result = await this.orders.execute(body.orderId, {
       type: 'CloseOrder',
       data: { closedVia: 'carrier', deliveredAt: new Date(body.deliveredAt).toISOString() },
