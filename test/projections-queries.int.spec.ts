@@ -3,6 +3,7 @@ import { migrateDatabase } from '../src/infrastructure/database/data-source';
 import { CRM_ORDERS_PAGE } from '../src/modules/crm/orders-list/crm-orders-list.queries';
 import { CHANGES_SINCE, DASHBOARD_PAGE } from '../src/modules/mes/dashboard/dashboard.queries';
 import { SHOP_MY_ORDERS_PAGE } from '../src/modules/shop/orders-list/shop-orders-list.queries';
+import { EVENTS_OF_REQUEST } from '../src/projections/read-models';
 import { ORDER_STATUSES } from '../src/shared/order-lifecycle';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
@@ -50,6 +51,13 @@ describe('orders_current query plans', () => {
          FROM generate_series(1, 5000) AS i`,
     );
     await sql.query('ANALYZE orders_current');
+    // Support's request lookup: 100,000 events of 25,000 requests.
+    await sql.query(
+      `INSERT INTO request_events (request_id, position, stream_id, revision, type, order_id, occurred_at)
+       SELECT 'req-' || (i / 4), i, 'order-' || u, i % 4, 'ModelUploaded', u, now()
+         FROM generate_series(1, 100000) AS i, LATERAL (SELECT gen_random_uuid() AS u) AS g`,
+    );
+    await sql.query('ANALYZE request_events');
   });
   afterAll(async () => {
     await sql?.end();
@@ -113,5 +121,12 @@ describe('orders_current query plans', () => {
 
   it('SSE replay: changes after a position through the position index', async () => {
     expectIndexOnly(await plan(CHANGES_SINCE, ['59000', 500]), 'orders_current_position_idx');
+  });
+
+  it('support request lookup: a range of request_events\' primary key, not a scan of the events', async () => {
+    const all = await plan(EVENTS_OF_REQUEST, ['req-12345', 1000]);
+    const reads = all.filter((node) => node['Relation Name'] === 'request_events');
+    expect(reads.map((node) => [node['Node Type'], node['Index Name']])).toEqual([[expect.stringMatching(/^Index (Only )?Scan/), 'request_events_pkey']]);
+    expect(all.filter((node) => node['Node Type'] === 'Seq Scan' || node['Node Type'] === 'Sort')).toEqual([]);
   });
 });

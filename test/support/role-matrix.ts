@@ -68,6 +68,7 @@ export const ROUTE_AUDIENCE: Record<string, Audience> = {
   'GET /api/support/orders/:id/state': only('support', 'admin'),
   'GET /api/support/orders/:id/diagnosis': only('support', 'admin'),
   'POST /api/support/orders/:id/retry-pricing': only('support', 'admin'),
+  'GET /api/support/requests/:requestId': only('support', 'admin'),
   'GET /api/support/pricing/dead-letters': only('support', 'admin'),
   'POST /api/support/pricing/dead-letters/:jobId/retry': only('support', 'admin'),
   // admin

@@ -1,5 +1,6 @@
 import type { ReadModel } from '../runtime/read-model';
 import { OrdersCurrentReadModel } from './orders-current/orders-current.read-model';
+import { RequestEventsReadModel } from './request-events/request-events.read-model';
 
 /**
  * Every read model the projector keeps, in the order it applies them within
@@ -8,5 +9,7 @@ import { OrdersCurrentReadModel } from './orders-current/orders-current.read-mod
  * both take this list.
  */
 export function allReadModels(): ReadModel[] {
-  return [new OrdersCurrentReadModel()];
+  return [new OrdersCurrentReadModel(), new RequestEventsReadModel()];
 }
+
+export { EVENTS_OF_REQUEST, type RequestEventRow } from './request-events/request-events.queries';

@@ -17,6 +17,8 @@ export interface TimelineEntry {
   actor: { role: string; id: string };
   correlationId: string;
   causationId: string | null;
+  /** X-Request-Id of the HTTP request that appended the event; null for jobs and older events. */
+  requestId: string | null;
   traceId: string | null;
   schemaVersion: number;
   /** The order's status once this event applied. */
@@ -67,6 +69,7 @@ export function buildTimeline(orderId: string, events: readonly RecordedEvent[],
       actor: { role: event.metadata.actor.role, id: event.metadata.actor.id },
       correlationId: event.metadata.correlationId,
       causationId: event.metadata.causationId,
+      requestId: event.metadata.requestId ?? null,
       traceId: traceIdOf(event.metadata.traceparent),
       schemaVersion: event.metadata.schemaVersion,
       statusAfter: state.status,
