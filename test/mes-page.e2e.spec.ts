@@ -95,4 +95,26 @@ describe('the /mes page in headless Chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('shows the request id in its error line when a command is refused', async () => {
+    const page = await browser.newPage();
+    // A tablet whose live connection is down: the row is not updated when another operator moves the order.
+    await page.route('**/api/mes/orders/stream**', (route) => route.abort());
+    await page.goto(`${app.baseUrl}/mes`);
+    await page.fill('#token', operator);
+    await page.click('#signin');
+    const id = await submittedOrder();
+    await approve(id);
+    const start = page.locator(`tr[data-id="${id}"][data-status="MANUFACTURING_APPROVED"] button[data-action="start"]`);
+    for (let attempt = 0; !(await start.isVisible()) && attempt < 50; attempt++) {
+      await page.reload();
+      await page.waitForTimeout(100);
+    }
+    const other = await app.token('operator', 'operator-2');
+    expect((await app.request(`/api/mes/orders/${id}/start`, { method: 'POST', token: other, json: {} })).status).toBe(200);
+    await start.click();
+    await page.waitForSelector('#error .request-id');
+    expect(await page.locator('#error').textContent()).toMatch(/not allowed.*\(request id [0-9a-f-]{36}\)$/);
+    await page.close();
+  });
 });

@@ -44,8 +44,9 @@ describe('support CLI (npm run order) against a running app', () => {
     // Short SLA so an order becomes "stuck" within the test; no pricing worker, so a submitted order stays SUBMITTED.
     app = await startTestApp({ ORDER_SLA: 'INITIATED=1s,SUBMITTED=1s', PRICING_WORKER_ENABLED: 'false' });
     [customer, support] = await Promise.all([app.token('customer', 'cust-cli'), app.token('support', 'support-cli-test')]);
+    let creates = 0;
     const create = async () => {
-      const created = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'SILVER_925' }, headers: { 'x-correlation-id': 'corr-cli-1' } });
+      const created = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'SILVER_925' }, headers: { 'x-correlation-id': 'corr-cli-1', 'x-request-id': `cli-create-${++creates}` } });
       expect(created.status).toBe(201);
       return ((await created.json()) as { id: string }).id;
     };
@@ -78,6 +79,25 @@ describe('support CLI (npm run order) against a running app', () => {
     expect(table).not.toBe('');
     expect(table.split('\n').slice(1, 4).map((line) => line.trim().split(/\s+/)[0])).toEqual(['INITIATED', 'FILE_UPLOADED', 'SUBMITTED']);
     expect(table).toMatch(/SUBMITTED\s+\S+( \S+)? so far/);
+  });
+
+  it('request prints what one request changed, and --json the whole trail', async () => {
+    // Listed once projected: ask again briefly if it has not been yet.
+    let result = await cli('request', 'cli-create-1');
+    for (let tries = 0; result.code !== 0 && tries < 20; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      result = await cli('request', 'cli-create-1');
+    }
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('request cli-create-1 appended 1 event to 1 order');
+    expect(result.stdout).toMatch(new RegExp(`OrderInitiated\\s+${submittedId}\\s+revision 0`));
+    const json = await cli('request', 'cli-create-2', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ requestId: 'cli-create-2', orderIds: [initiatedId], events: [{ type: 'OrderInitiated', revision: 0 }] });
+
+    const unknown = await cli('request', 'no-such-request');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^404 REQUEST_NOT_FOUND: /);
+    expect((await cli('request')).stderr).toMatch(/^a request id is required/);
   });
 
   it('history --json prints the timeline as parseable JSON', async () => {
@@ -126,7 +146,7 @@ describe('support CLI (npm run order) against a running app', () => {
     const missing = await cli('history', unknown);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toBe('');
-    expect(missing.stderr.trim()).toBe(`404 ORDER_NOT_FOUND: no order ${unknown}`);
+    expect(missing.stderr.trim()).toMatch(new RegExp(`^404 ORDER_NOT_FOUND: no order ${unknown} \\(request id [0-9a-f-]{36}\\)$`));
 
     const invalid = await cli('diagnose', 'not-an-id');
     expect(invalid.code).toBe(1);

@@ -144,6 +144,8 @@ describe('the /support page in headless Chromium', () => {
     const unknown = randomUUID();
     await lookUp(page, unknown);
     await page.waitForSelector(`#error:has-text("No order ${unknown} exists.")`);
+    // The request id sits in the error line, where a person copies it into a ticket.
+    expect(await page.locator('#error .request-id').textContent()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     await page.close();
 
     const asCustomer = await signedIn(customer);
@@ -158,5 +160,36 @@ describe('the /support page in headless Chromium', () => {
     await expired.page.waitForSelector('#login', { state: 'visible' });
     expect(await expired.page.locator('#login-message').textContent()).toMatch(/refused or has expired/);
     await expired.page.close();
+  });
+
+  it('looks a request up: the events it appended, each opening its order', async () => {
+    const requestId = `page-request-${randomUUID().slice(0, 8)}`;
+    const id = await newOrder({ 'x-request-id': requestId });
+    const { page, problems } = await signedIn(support);
+    await page.click('#tab-request');
+    await page.fill('#request-id', 'not a request id!');
+    await page.click('#request-lookup');
+    await page.waitForSelector('#error:has-text("is not a request id")');
+
+    await page.fill('#request-id', requestId);
+    await page.click('#request-lookup');
+    // Listed once projected: look again until the row is there.
+    const row = page.locator('#request-rows tr[data-type="OrderInitiated"]');
+    for (let attempt = 0; !(await row.isVisible()) && attempt < 50; attempt++) {
+      await page.click('#request-lookup');
+      await page.waitForTimeout(100);
+    }
+    expect(await page.locator('#request-summary').textContent()).toBe(`Request ${requestId} appended 1 event to 1 order.`);
+    expect(await row.locator('td').first().textContent()).toBe(id);
+    await row.click();
+    await page.waitForSelector(`#events tr[data-type="OrderInitiated"]`);
+    expect(await page.locator('#events tr[data-revision="0"] .ids a').textContent()).toBe(requestId);
+
+    const nothing = `changed-nothing-${randomUUID().slice(0, 8)}`;
+    await page.goto(`${app.baseUrl}/support#request/${nothing}`);
+    await page.waitForSelector(`#error:has-text("Request ${nothing} changed no order")`);
+    expect(await page.locator('#error .request-id').count()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
   });
 });

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config/config';
 import { resolveSecrets } from '../config/dev-secrets';
 import { JwtService } from '../infrastructure/auth/jwt.service';
 import type { OrderTimeline } from '../modules/support/history/order-timeline';
+import type { RequestTrail } from '../modules/support/requests/support-requests.controller';
 
 /**
  * Support's terminal tool. It talks to a running app over HTTP (the same
@@ -13,6 +14,8 @@ const USAGE = `usage: npm run order -- <command> [args] [--json] [--url <app url
   history <order id>     every event of the order, and the time spent in each status
   diagnose <order id>    where the order is stuck and why
   stuck                  orders past their status SLA, most overdue first
+  request <request id>   what one request changed: the events it appended and their orders
+                         (the X-Request-Id of an answer, or requestId of an error)
 The app URL defaults to $ALEXANDRITE_URL or http://localhost:$PORT (3000); the token to
 $ALEXANDRITE_TOKEN, else a development support token signed with this checkout's secret.`;
 
@@ -28,12 +31,13 @@ async function main(): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [command, orderId] = positionals;
+  const [command, id] = positionals;
   if (values.help || !command) return void console.log(USAGE);
   const paths: Record<string, () => string> = {
-    history: () => `/api/support/orders/${requireId(orderId)}/history`,
-    diagnose: () => `/api/support/orders/${requireId(orderId)}/diagnosis`,
+    history: () => `/api/support/orders/${requireId(id, 'an order id')}/history`,
+    diagnose: () => `/api/support/orders/${requireId(id, 'an order id')}/diagnosis`,
     stuck: () => '/api/support/orders/stuck',
+    request: () => `/api/support/requests/${requireId(id, 'a request id')}`,
   };
   const path = paths[command];
   if (!path) fail(`unknown command: ${command}\n${USAGE}`, 2);
@@ -48,13 +52,15 @@ async function main(): Promise<void> {
   }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
-    const problem = body as { code?: string; message?: string } | null;
-    fail(`${response.status} ${problem?.code ?? ''}: ${problem?.message ?? response.statusText}`, 1);
+    const problem = body as { code?: string; message?: string; requestId?: string } | null;
+    const requestId = problem?.requestId ?? response.headers.get('x-request-id');
+    fail(`${response.status} ${problem?.code ?? ''}: ${problem?.message ?? response.statusText}${requestId ? ` (request id ${requestId})` : ''}`, 1);
   }
   if (values.json) return void console.log(JSON.stringify(body, null, 2));
   const color = process.stdout.isTTY === true;
   const paint = (style: Style, text: string) => (color ? styleText(style, text) : text);
   if (command === 'history') printHistory(body as OrderTimeline, paint);
+  else if (command === 'request') printRequest(body as RequestTrail, paint);
   else printGeneric(body, paint);
 }
 
@@ -67,13 +73,24 @@ function printHistory(timeline: OrderTimeline, paint: (style: Style, text: strin
     console.log(
       `${paint('dim', String(event.revision).padStart(3))}  ${event.occurredAt}  ${paint('bold', event.type.padEnd(26))} ${paint('cyan', (event.statusAfter ?? '').padEnd(24))} ${who}`,
     );
-    console.log(paint('dim', `       position ${event.position}  correlation ${event.correlationId}${event.causationId ? `  causation ${event.causationId}` : ''}${trace}`));
+    const request = event.requestId ? `  request ${event.requestId}` : '';
+    console.log(paint('dim', `       position ${event.position}${request}  correlation ${event.correlationId}${event.causationId ? `  causation ${event.causationId}` : ''}${trace}`));
   }
   console.log('');
   console.log(paint('bold', 'time in status'));
   for (const period of timeline.statusPeriods) {
     const label = period.ongoing ? paint('yellow', `${formatDuration(period.durationMs)} so far`) : formatDuration(period.durationMs);
     console.log(`  ${period.status.padEnd(24)} ${label.padStart(12)}  since ${period.enteredAt}`);
+  }
+}
+
+function printRequest(trail: RequestTrail, paint: (style: Style, text: string) => string): void {
+  const events = `${trail.events.length} ${trail.events.length === 1 ? 'event' : 'events'}`;
+  const orders = `${trail.orderIds.length} ${trail.orderIds.length === 1 ? 'order' : 'orders'}`;
+  console.log(`${paint('bold', `request ${trail.requestId}`)} appended ${events} to ${orders}`);
+  console.log('');
+  for (const event of trail.events) {
+    console.log(`  ${event.occurredAt}  ${paint('bold', event.type.padEnd(26))} ${event.orderId ?? event.streamId}  revision ${event.revision}  ${paint('dim', `position ${event.position}`)}`);
   }
 }
 
@@ -112,9 +129,9 @@ function formatDuration(ms: number): string {
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
 
-function requireId(orderId: string | undefined): string {
-  if (!orderId) fail(`an order id is required\n${USAGE}`, 2);
-  return encodeURIComponent(orderId);
+function requireId(id: string | undefined, what: string): string {
+  if (!id) fail(`${what} is required\n${USAGE}`, 2);
+  return encodeURIComponent(id);
 }
 
 async function developmentToken(): Promise<string> {
