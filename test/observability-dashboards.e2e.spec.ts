@@ -62,7 +62,7 @@ describe('Grafana dashboards and Prometheus rules against the metrics the app ex
     const token = await app.token('customer', 'cust-dashboards');
     await app.request('/api/shop/orders', { method: 'POST', token, json: { material: 'GOLD_750' } });
     await app.request('/api/shop/orders', { token });
-    const text = await (await app.request('/metrics')).text();
+    const text = await (await app.metrics()).text();
     for (const line of text.split('\n')) {
       const family = /^# TYPE (\S+) (\S+)/.exec(line);
       if (!family) continue;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { METRICS_CACHE_MS } from '../src/infrastructure/observability/metrics/metrics-server';
 import { parsePrometheusText, type Sample } from '../src/infrastructure/observability/metrics/prometheus-text';
 import { startTestApp, type TestApp } from './support/test-app';
 
-describe('GET /metrics', () => {
+describe('GET /metrics on the metrics listener', () => {
   let app: TestApp;
   let customer: string;
 
@@ -17,8 +18,12 @@ describe('GET /metrics', () => {
     await app?.close();
   });
 
+  let lastScrape = 0;
+  /** A scrape that sees what happened before it: past the collection cache of the previous one. */
   const scrape = async (): Promise<Sample[]> => {
-    const response = await app.request('/metrics');
+    await sleep(Math.max(0, lastScrape + METRICS_CACHE_MS + 20 - Date.now()));
+    const response = await app.metrics();
+    lastScrape = Date.now();
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     return parsePrometheusText(await response.text());
@@ -26,7 +31,31 @@ describe('GET /metrics', () => {
   const value = (samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined =>
     samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value;
 
-  it('is public and serves the process metrics (CPU, memory, event-loop lag, handles)', async () => {
+  it('is not served on the public listener, and its own listener serves nothing else', async () => {
+    const customerToken = await app.token('customer', 'cust-metrics-404');
+    for (const response of [await app.request('/metrics'), await app.request('/metrics', { token: customerToken })]) {
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain('process_cpu');
+    }
+    const metricsUrl = new URL((await app.metrics()).url);
+    expect(metricsUrl.port).not.toBe(new URL(app.baseUrl).port);
+    expect((await fetch(new URL('/api/shop/catalog', metricsUrl))).status).toBe(404);
+    expect((await fetch(metricsUrl, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('collects at most once a second however many scrape at once', async () => {
+    await sleep(METRICS_CACHE_MS + 20);
+    const first = await (await app.metrics()).text();
+    // A request in between changes the counters, but the scrapes within the second share one collection.
+    expect((await app.request('/api/shop/catalog')).status).toBeLessThan(500);
+    const together = await Promise.all(Array.from({ length: 16 }, async () => (await app.metrics()).text()));
+    expect(new Set([first, ...together]).size).toBe(1);
+    await sleep(METRICS_CACHE_MS + 20);
+    expect(await (await app.metrics()).text()).not.toBe(first);
+    lastScrape = Date.now();
+  });
+
+  it('serves the process metrics (CPU, memory, event-loop lag, handles)', async () => {
     const samples = await scrape();
     for (const name of [
       'process_cpu_user_seconds_total',
@@ -60,6 +89,8 @@ describe('GET /metrics', () => {
     const httpSamples = samples.filter((sample) => sample.name.startsWith('http_request'));
     expect(httpSamples.some((sample) => Object.values(sample.labels).some((label) => label.includes(id)))).toBe(false);
     expect(httpSamples.some((sample) => sample.labels.route === '/metrics')).toBe(false);
+    // The probe of the public listener's /metrics is an unknown route there, like any other.
+    expect(value(samples, 'http_requests_total', { route: 'unmatched', status_class: '4xx' })).toBeGreaterThanOrEqual(1);
   });
 
   it('counts lifecycle transitions by event type, times appends, and shows orders per status from the read model', async () => {

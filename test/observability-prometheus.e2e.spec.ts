@@ -50,7 +50,7 @@ describeWithPrometheus(`a real Prometheus scraping the app${prometheusBinary ? '
       'scrape_configs:',
       '  - job_name: alexandrite',
       '    static_configs:',
-      `      - targets: ["${new URL(app.baseUrl).host}"]`,
+      `      - targets: ["${new URL((await app.metrics()).url).host}"]`,
     ].join('\n');
     await writeFile(join(workDir, 'prometheus.yml'), `${config}\n`);
     prometheus = spawn(

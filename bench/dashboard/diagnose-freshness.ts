@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       mark(`orders_changed heard ${String(position).slice(-6)}`);
       return emit.call(this, position);
     };
-    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATA_DIR: await mkdtemp(join(tmpdir(), 'alexandrite-bench-')), LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
+    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', DATA_DIR: await mkdtemp(join(tmpdir(), 'alexandrite-bench-')), LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
     const app = await createApp(new AppSettings(config, database.url, SECRET, SECRET));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();

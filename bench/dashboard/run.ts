@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       client.query(`INSERT INTO pricing_checkpoints (subscriber, position) SELECT 'pricing-jobs', max(position) FROM event_store.events`),
     );
 
-    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATA_DIR: await mkdtemp(join(tmpdir(), 'alexandrite-bench-')), LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
+    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', DATA_DIR: await mkdtemp(join(tmpdir(), 'alexandrite-bench-')), LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
     const catchUpStarted = performance.now();
     app = await createApp(new AppSettings(config, database.url, SECRET, SECRET));
     await app.listen({ port: 0, host: '127.0.0.1' });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
  */
 export async function startBenchApp(options: { port: number; env: Record<string, string>; readyWithinMs?: number }): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--enable-source-maps', join(__dirname, '..', '..', 'src', 'main.js')], {
-    env: { ...process.env, NODE_ENV: 'development', PORT: String(options.port), HOST: '127.0.0.1', LOG_FORMAT: 'json', ...options.env },
+    env: { ...process.env, NODE_ENV: 'development', PORT: String(options.port), METRICS_PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', ...options.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const readyWithinMs = options.readyWithinMs ?? 60_000;

@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_PORT: port.default(9464),
+  METRICS_HOST: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   DB_POOL_SIZE: positiveInt.max(500).default(20),
@@ -106,6 +108,8 @@ export type Env = z.infer<typeof EnvSchema>;
 export interface AppConfig {
   env: Env['NODE_ENV'];
   http: { port: number; host: string; maxJsonBytes: number; trustProxy: boolean | number | string[]; maxInFlight: number };
+  /** Prometheus's own listener: /metrics is never served on the public one. */
+  metrics: { port: number; host: string };
   dataDir: string;
   database: { url: string | undefined; poolSize: number; statementTimeoutMs: number; embeddedPort: number; embeddedDataDir: string };
   eventStore: { adapter: 'postgres' } | { adapter: 'kurrentdb'; url: string };
@@ -171,10 +175,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (env.AUTH_JWKS_URL && (!env.AUTH_JWT_ISSUER || !env.AUTH_JWT_AUDIENCE)) {
     throw new ConfigError('invalid configuration: AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE are required when AUTH_JWKS_URL is set');
   }
+  if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    throw new ConfigError(`invalid configuration: METRICS_PORT must differ from PORT (both ${env.PORT}): metrics have a listener of their own`);
+  }
   const dataDir = resolve(env.DATA_DIR);
   return {
     env: env.NODE_ENV,
     http: { port: env.PORT, host: env.HOST, maxJsonBytes: env.MAX_JSON_BYTES, trustProxy: parseTrustProxy(env.TRUST_PROXY), maxInFlight: env.HTTP_MAX_IN_FLIGHT },
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST ?? env.HOST },
     dataDir,
     database: {
       url: env.DATABASE_URL,

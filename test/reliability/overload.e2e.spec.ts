@@ -51,7 +51,7 @@ describe('overload', () => {
       expect((await app.request('/api/mes/orders/stream', { token: operator })).status).toBe(503);
 
       expect((await app.request('/health/live')).status).toBe(200);
-      const metrics = await (await app.request('/metrics')).text();
+      const metrics = await (await app.metrics()).text();
       expect(metrics).toMatch(/^alexandrite_http_requests_in_flight 2$/m);
       expect(Number(/^alexandrite_http_requests_shed_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
 

@@ -28,7 +28,6 @@ export const ROUTE_AUDIENCE: Record<string, Audience> = {
   // operations
   'GET /health/live': PUBLIC,
   'GET /health/ready': PUBLIC,
-  'GET /metrics': PUBLIC,
   // shop (customers)
   'GET /api/shop/catalog': PUBLIC,
   'GET /api/shop/orders': only('customer'),
@@ -84,7 +83,7 @@ export const ROUTE_AUDIENCE: Record<string, Audience> = {
 export const STREAMING_ROUTES = new Set(['GET /api/mes/orders/stream']);
 
 /** Routes served outside the API document (Prometheus text, HTML pages): everything else must be in /docs/openapi.json. */
-export const UNDOCUMENTED_ROUTES = new Set(['GET /metrics', 'GET /mes', 'GET /support']);
+export const UNDOCUMENTED_ROUTES = new Set(['GET /mes', 'GET /support']);
 
 /**
  * The app's routes as "METHOD /path/:param", from Fastify's own router (so

@@ -7,6 +7,7 @@ import { AppSettings } from '../../src/config/app-settings';
 import { loadConfig } from '../../src/config/config';
 import { JwtService } from '../../src/infrastructure/auth/jwt.service';
 import type { UserRole } from '../../src/infrastructure/auth/principal';
+import { MetricsServer } from '../../src/infrastructure/observability/metrics/metrics-server';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -20,6 +21,8 @@ export interface TestApp {
   settings: AppSettings;
   /** A bearer token for `sub` with these roles. */
   token(roles: UserRole | UserRole[], sub?: string): Promise<string>;
+  /** GET /metrics from the app's own metrics listener (METRICS_PORT), as Prometheus scrapes it. */
+  metrics(): Promise<Response>;
   /** fetch against the app, with an optional bearer token. */
   request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   close(): Promise<void>;
@@ -37,6 +40,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
+    // Each app's metrics listener on a port of its own (files run in parallel).
+    METRICS_PORT: '0',
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     LOG_FORMAT: 'json',
@@ -58,6 +63,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       const list = Array.isArray(roles) ? roles : [roles];
       return JwtService.sign(TEST_JWT_SECRET, sub ?? `${list[0]}-1`, list, 3600);
     },
+    metrics: () => fetch(app.get(MetricsServer).url),
     request: (path, init = {}) => {
       const { token, json, headers, ...rest } = init;
       const allHeaders = new Headers(headers);

@@ -9,8 +9,8 @@ import { JwtService } from './jwt.service';
 import type { Principal, Role } from './principal';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 
-/** Operations endpoints probed by the platform itself: never rate-limited per IP. */
-const UNLIMITED_PUBLIC_PATHS = [/^\/health(\/|$)/, /^\/metrics(\/|\?|$)/];
+/** Operations endpoints probed by the platform itself: never rate-limited per IP. (Metrics have their own listener.) */
+const UNLIMITED_PUBLIC_PATHS = [/^\/health(\/|$)/];
 
 /**
  * Global guard: 401 without valid credentials, 403 for a role the route does

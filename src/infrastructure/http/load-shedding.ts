@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { counter, gauge } from '../observability/metrics/registry';
 import { EARLY_REFUSAL_HEADERS } from './early-refusal';
 
-/** Probes and scrapes are never shed: they must keep telling the truth about a busy replica. */
-const NEVER_SHED = /^\/(health\/|metrics(\?|$))/;
+/** Probes are never shed: they must keep telling the truth about a busy replica. (Scrapes have their own listener.) */
+const NEVER_SHED = /^\/health\//;
 /**
  * Server-sent event streams stay open for hours at almost no cost: opening
  * one is shed like any request, but an open one does not count as work in

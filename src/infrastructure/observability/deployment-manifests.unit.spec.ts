@@ -53,7 +53,11 @@ describe('deployment manifests (docker/)', () => {
       const prometheus = parse(read('docker/prometheus/prometheus.yml')) as Record<string, any>;
       const job = prometheus.scrape_configs.find((scrape: { job_name: string }) => scrape.job_name === 'alexandrite');
       expect(job.metrics_path).toBe('/metrics');
-      expect(job.static_configs[0].targets).toEqual([`app:${app.ports[0].split(':')[1]}`]);
+      // Metrics have their own listener (METRICS_PORT, default 9464), which compose does not publish.
+      const metricsPort = loadConfig(environment).metrics.port;
+      expect(metricsPort).toBe(9464);
+      expect(job.static_configs[0].targets).toEqual([`app:${metricsPort}`]);
+      expect(app.ports.some((mapping: string) => mapping.endsWith(`:${metricsPort}`))).toBe(false);
       const provider = parse(read('docker/grafana/provisioning/dashboards/alexandrite.yml')) as Record<string, any>;
       expect(compose.services.grafana.volumes).toContain(`./grafana/dashboards:${provider.providers[0].options.path}:ro`);
       const datasource = parse(read('docker/grafana/provisioning/datasources/prometheus.yml')) as Record<string, any>;
@@ -100,6 +104,13 @@ describe('deployment manifests (docker/)', () => {
       expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
       expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
       expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    });
+
+    it('has Prometheus scrape the metrics port, which the Service does not expose', () => {
+      const metricsPort = loadConfig({ ...configMap.data, ...secret.stringData }).metrics.port;
+      expect(container.ports.find((port: { name: string }) => port.name === 'metrics')?.containerPort).toBe(metricsPort);
+      expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(metricsPort), 'prometheus.io/path': '/metrics' });
+      expect(byKind('Service').spec.ports.map((port: { targetPort: string }) => port.targetPort)).toEqual(['http']);
     });
 
     it('selects the same pods from the Service, PDB and HPA', () => {

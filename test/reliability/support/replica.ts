@@ -30,6 +30,7 @@ export async function startReplica(name: string, databaseUrl: string, dataDir: s
     DATABASE_URL: databaseUrl,
     DATA_DIR: dataDir,
     PORT: String(port),
+    METRICS_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
     CARRIER_WEBHOOK_SECRET: TEST_CARRIER_SECRET,
     LOG_LEVEL: 'info',

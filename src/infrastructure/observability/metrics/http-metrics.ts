@@ -15,8 +15,6 @@ export const httpRequestDuration = histogram(
   LATENCY_BUCKETS,
 );
 
-/** Scrapes would otherwise dominate the request rate they are meant to measure. */
-const UNMEASURED_ROUTES = new Set(['/metrics']);
 /** Requests that matched no route share one label value, so a scan of random URLs cannot explode the series count. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -41,11 +39,9 @@ export function statusClass(statusCode: number): string {
 export function installHttpMetrics(fastify: FastifyInstance): void {
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-    if (!UNMEASURED_ROUTES.has(route)) {
-      const labels = { module: moduleOfRoute(route), method: request.method, route, status_class: statusClass(reply.statusCode) };
-      httpRequests.inc(labels);
-      httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
-    }
+    const labels = { module: moduleOfRoute(route), method: request.method, route, status_class: statusClass(reply.statusCode) };
+    httpRequests.inc(labels);
+    httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
     done();
   });
 }

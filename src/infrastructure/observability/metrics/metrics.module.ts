@@ -1,25 +1,23 @@
 import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import type { FastifyInstance } from 'fastify';
 import { BusinessMetrics } from './business-metrics';
 import { installHttpMetrics } from './http-metrics';
-import { MetricsController } from './metrics.controller';
+import { MetricsServer } from './metrics-server';
 import { registerPricingMetrics } from './pricing-metrics.exporter';
 import { collectProcessMetricsOnce } from './registry';
 
 /**
- * Prometheus metrics at /metrics: RED per route (http-metrics.ts), process
+ * Prometheus metrics at GET /metrics on their own listener (metrics-server.ts,
+ * METRICS_PORT): RED per route (http-metrics.ts), process
  * USE (prom-client defaults), event-store appends and lifecycle transitions
  * (InstrumentedEventStore) and scrape-time business gauges (business-metrics.ts).
  */
-// Global so the library's PrometheusModule, which hosts MetricsController, can inject BusinessMetrics.
+// Global: modules use BusinessMetrics' registries without importing this module.
 @Global()
 @Module({
-  // Default metrics are collected by collectProcessMetricsOnce: the library would register them again per app.
-  imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: false } })],
-  providers: [BusinessMetrics],
-  exports: [BusinessMetrics],
+  providers: [BusinessMetrics, MetricsServer],
+  exports: [BusinessMetrics, MetricsServer],
 })
 export class MetricsModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
