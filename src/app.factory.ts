@@ -7,7 +7,7 @@ import { AppModule } from './app.module';
 import { AppSettings } from './config/app-settings';
 import { ApiExceptionFilter } from './infrastructure/http/api-exception.filter';
 import { registerHttpSecurity } from './infrastructure/http/http-security';
-import { installLoadShedding } from './infrastructure/http/load-shedding';
+import { LoadShedding } from './infrastructure/http/load-shedding';
 import { ApiKeyRateLimitGate } from './infrastructure/http/rate-limit/api-key-rate-limit.hook';
 import { installRequestIdHeader, requestIdOf } from './infrastructure/http/request-id/request-id';
 import { documentRequestIds } from './infrastructure/http/request-id/request-id.swagger';
@@ -16,6 +16,7 @@ import { MODEL_CONTENT_TYPES } from './modules/shop/model-upload/model-request';
 
 /** Builds the Nest app on Fastify; main.ts and the e2e tests both start it this way. */
 export async function createApp(settings: AppSettings): Promise<NestFastifyApplication> {
+  const http = settings.config.http;
   const fastify = Fastify({
     bodyLimit: settings.config.http.maxJsonBytes,
     // Behind a load balancer, the client's address (per-IP rate limits) comes from X-Forwarded-For.
@@ -25,11 +26,17 @@ export async function createApp(settings: AppSettings): Promise<NestFastifyAppli
     // The request id: the caller's X-Request-Id when sane, else a new UUID (request-id.ts).
     requestIdHeader: false,
     genReqId: requestIdOf,
+    // Slow clients must not hold a replica: a connection idle this long is closed (a stalled body, a
+    // half-sent request), headers must arrive quickly, and the whole request within a bound.
+    connectionTimeout: http.idleTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    http: { headersTimeout: http.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, http.headersTimeoutMs) },
   });
   installRequestIdHeader(fastify);
   // These hooks must come before the ones Nest adds while it wraps the instance (middleware, request logging).
-  installLoadShedding(fastify, settings.config.http.maxInFlight);
+  // The gate first: it refuses keys over their budget and marks accepted ones, which admission then counts as signed in.
   const rateLimitGate = ApiKeyRateLimitGate.installOn(fastify);
+  const loadShedding = LoadShedding.installOn(fastify, http);
   const adapter = new FastifyAdapter(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings), adapter, {
     bufferLogs: true,
@@ -38,6 +45,7 @@ export async function createApp(settings: AppSettings): Promise<NestFastifyAppli
     rawBody: true,
   });
   rateLimitGate.bindTo(app);
+  loadShedding.bindTo(app);
   await registerHttpSecurity(app, settings.config);
   app.useGlobalPipes(createValidationPipe());
   // Model uploads reach their route as the raw request stream, never buffered here.

@@ -43,6 +43,13 @@ const EnvSchema = z.object({
   MAX_JSON_BYTES: positiveInt.default(1024 * 1024),
   /** Load shedding: requests in progress per replica beyond which new ones get 503 OVERLOADED (0: no limit). */
   HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(100_000).default(256),
+  HTTP_MAX_IN_FLIGHT_ANONYMOUS: z.coerce.number().int().min(0).max(100_000).optional(),
+  HTTP_MAX_IN_FLIGHT_PER_IP: z.coerce.number().int().min(0).max(100_000).default(64),
+  HTTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).max(100_000).default(128),
+  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  HTTP_SATURATED_UNREADY_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   /** PostgreSQL statement_timeout of the app's pools: a statement running longer is cancelled (503), never left hanging (0: none). */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -107,7 +114,28 @@ export type Env = z.infer<typeof EnvSchema>;
 
 export interface AppConfig {
   env: Env['NODE_ENV'];
-  http: { port: number; host: string; maxJsonBytes: number; trustProxy: boolean | number | string[]; maxInFlight: number };
+  http: {
+    port: number;
+    host: string;
+    maxJsonBytes: number;
+    trustProxy: boolean | number | string[];
+    /** Requests in progress per replica; 0: no limit. */
+    maxInFlight: number;
+    /** Of those, requests without valid credentials (default a quarter): anonymous callers cannot take the slots of signed-in ones. */
+    maxInFlightAnonymous: number;
+    /** Requests in progress per client IP (X-Forwarded-For behind a trusted proxy); 0: no limit. */
+    maxInFlightPerIp: number;
+    /** Open connections per peer address; 0: no limit. Not applied behind a trusted proxy (every connection is the proxy's). */
+    maxConnectionsPerIp: number;
+    /** A connection that sends and receives nothing this long is closed (a stalled body, an idle keep-alive); 0: never. */
+    idleTimeoutMs: number;
+    /** The request line and headers must arrive within this. */
+    headersTimeoutMs: number;
+    /** The whole request, body included, must arrive within this; 0: no limit. */
+    requestTimeoutMs: number;
+    /** /health/ready fails while every slot has been taken this long with no request finishing; 0: never. */
+    saturatedUnreadyMs: number;
+  };
   /** Prometheus's own listener: /metrics is never served on the public one. */
   metrics: { port: number; host: string };
   dataDir: string;
@@ -175,13 +203,29 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (env.AUTH_JWKS_URL && (!env.AUTH_JWT_ISSUER || !env.AUTH_JWT_AUDIENCE)) {
     throw new ConfigError('invalid configuration: AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE are required when AUTH_JWKS_URL is set');
   }
+  if (env.HTTP_REQUEST_TIMEOUT_MS > 0 && env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
   if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     throw new ConfigError(`invalid configuration: METRICS_PORT must differ from PORT (both ${env.PORT}): metrics have a listener of their own`);
   }
   const dataDir = resolve(env.DATA_DIR);
   return {
     env: env.NODE_ENV,
-    http: { port: env.PORT, host: env.HOST, maxJsonBytes: env.MAX_JSON_BYTES, trustProxy: parseTrustProxy(env.TRUST_PROXY), maxInFlight: env.HTTP_MAX_IN_FLIGHT },
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      maxJsonBytes: env.MAX_JSON_BYTES,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      maxInFlight: env.HTTP_MAX_IN_FLIGHT,
+      maxInFlightAnonymous: env.HTTP_MAX_IN_FLIGHT_ANONYMOUS ?? Math.max(1, Math.floor(env.HTTP_MAX_IN_FLIGHT / 4)),
+      maxInFlightPerIp: env.HTTP_MAX_IN_FLIGHT_PER_IP,
+      maxConnectionsPerIp: env.HTTP_MAX_CONNECTIONS_PER_IP,
+      idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      saturatedUnreadyMs: env.HTTP_SATURATED_UNREADY_MS,
+    },
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST ?? env.HOST },
     dataDir,
     database: {
