@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   COMMAND_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
+  /** Idempotency-Key: a request still unanswered after this long was left by a dead process; a retry takes its key over. */
+  IDEMPOTENCY_CLAIM_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(30),
   CATALOG_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
   SWAGGER_ENABLED: bool.default(true),
   /** Read by src/tracing.ts before the app loads; validated here so a bad value stops start-up with this message. */
@@ -123,6 +125,8 @@ export interface AppConfig {
   carrier: { webhookSecret: string | undefined };
   models: { maxBytes: number };
   commands: { retries: number };
+  /** Idempotency-Key records (see README, Configuration). */
+  idempotency: { claimTimeoutSeconds: number };
   catalog: { cacheSeconds: number };
   log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
   swagger: boolean;
@@ -208,6 +212,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     carrier: { webhookSecret: env.CARRIER_WEBHOOK_SECRET },
     models: { maxBytes: env.MAX_MODEL_BYTES },
     commands: { retries: env.COMMAND_RETRIES },
+    idempotency: { claimTimeoutSeconds: env.IDEMPOTENCY_CLAIM_TIMEOUT_S },
     catalog: { cacheSeconds: env.CATALOG_CACHE_SECONDS },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
     swagger: env.SWAGGER_ENABLED,

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a URL with protocol postgres: or postgresql: \(got "<redacted>"\)/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET: must be at least 32 characters/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL:/],
+    [{ IDEMPOTENCY_CLAIM_TIMEOUT_S: '0' }, /IDEMPOTENCY_CLAIM_TIMEOUT_S:/],
     [{ S3_ENDPOINT: 'http://127.0.0.1:9000' }, /S3_ACCESS_KEY and S3_SECRET_KEY are required/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -8,7 +8,7 @@ import { activeTraceparent } from '../observability/tracing/event-trace';
 const ID = /^[A-Za-z0-9._:-]{1,100}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; actingRole?: Role };
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; actingRole?: Role; idempotencySeed?: string };
 
 /** The metadata of the events a request's command appends: actor, correlation, causation, trace. */
 export function commandContextOf(request: AuthenticatedRequest): CommandContext {
@@ -29,6 +29,8 @@ export function commandContextOf(request: AuthenticatedRequest): CommandContext 
     correlationId: correlation && ID.test(correlation) ? correlation : randomUUID(),
     causationId: requestId && ID.test(requestId) ? requestId : null,
     ...(traceparent ? { traceparent } : {}),
+    // Set by IdempotencyInterceptor once it has claimed the request's Idempotency-Key.
+    ...(request.idempotencySeed ? { idempotencySeed: request.idempotencySeed } : {}),
   };
 }
 

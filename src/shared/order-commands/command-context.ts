@@ -8,6 +8,14 @@ export interface CommandContext {
   causationId: string | null;
   /** W3C traceparent of the active trace, when there is one. */
   traceparent?: string;
+  /**
+   * Set under an Idempotency-Key: a random value stored with the key, the same
+   * on every retry of it. The ids of what the command creates (a new order,
+   * its events) are derived from it (derived-ids.ts), so a retry re-decides
+   * the same ids and is answered from the stream when the first attempt
+   * committed.
+   */
+  idempotencySeed?: string;
 }
 
 /** The decision's metadata: the clock is read here, at the edge, never in the domain. */

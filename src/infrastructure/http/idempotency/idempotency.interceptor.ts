@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, map, type Observable, of, switchMap, throwError } from 'rxjs';
-import type { Principal } from '../../auth/principal';
+import { AppSettings } from '../../../config/app-settings';
 import { ApiError } from '../api-error';
 import { toApiError } from '../error-mapping';
+import type { AuthenticatedRequest } from '../request-context';
 import { IdempotencyRepository } from './idempotency.repository';
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -16,13 +17,27 @@ const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
  * client retrying after a timeout never creates two orders or two events.
  * The same key with another body is 422; a repeat while the first is still
  * running is 409. Errors of ours (5xx) release the key so a retry runs again.
+ *
+ * The key and its effect are tied together through the key's seed: the order
+ * commands derive the ids of what they create (order id, event ids) from it,
+ * so when the first attempt's events committed but its answer was never
+ * stored (the process was killed, storing the answer timed out), the retry
+ * finds them and answers as the first attempt would have, instead of doing
+ * it again.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly repository: IdempotencyRepository) {}
+  private readonly claimTimeoutSeconds: number;
+
+  constructor(
+    private readonly repository: IdempotencyRepository,
+    settings: AppSettings,
+  ) {
+    this.claimTimeoutSeconds = settings.config.idempotency.claimTimeoutSeconds;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const header = request.headers['idempotency-key'];
     if (request.method !== 'POST' || header === undefined) return next.handle();
@@ -32,7 +47,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     const scope = request.principal ? `${request.principal.kind}:${request.principal.id}` : `anonymous:${request.ip}`;
     const fingerprint = fingerprintOf(request);
-    return from(this.repository.claim(scope, key, fingerprint)).pipe(
+    return from(this.repository.claim(scope, key, fingerprint, this.claimTimeoutSeconds)).pipe(
       switchMap((claim) => {
         if (claim.kind !== 'claimed' && claim.fingerprint !== fingerprint) {
           throw new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different request');
@@ -46,6 +61,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
           void reply.status(claim.statusCode).header('idempotent-replayed', 'true');
           return of(claim.response);
         }
+        // Read by the request's command context (before the handler runs): order commands derive their ids from it.
+        request.idempotencySeed = claim.seed;
         return next.handle().pipe(
           // Stored before the response leaves, so an immediate retry is a replay.
           switchMap((body) => from(this.repository.complete(scope, key, reply.statusCode, body)).pipe(map(() => body))),

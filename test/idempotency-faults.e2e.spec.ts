@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { boxStl } from './support/stl';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/**
+ * Idempotency-Key under the faults a client's retry meets: a statement
+ * timeout while the answer is stored (the effect committed, the answer did
+ * not).
+ */
+describe('Idempotency-Key under faults', () => {
+  let app: TestApp;
+  let sql: Client;
+  let customer: string;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      PRICING_WORKER_ENABLED: 'false',
+      DB_STATEMENT_TIMEOUT_MS: '2000',
+    });
+    sql = new Client({ connectionString: app.database.url });
+    await sql.connect();
+    customer = await app.token('customer', 'customer-faults');
+  });
+  afterAll(async () => {
+    await sql?.end();
+    await app?.close();
+  });
+
+  const post = async (path: string, key: string, json?: unknown) => {
+    const response = await app.request(path, { method: 'POST', token: customer, ...(json === undefined ? {} : { json }), headers: { 'idempotency-key': key, 'x-correlation-id': key } });
+    return { status: response.status, body: (await response.json()) as { id?: string; code?: string; status?: string }, replayed: response.headers.get('idempotent-replayed') === 'true' };
+  };
+  const ordersOfKey = async (key: string): Promise<string[]> =>
+    (await sql.query<{ stream_id: string }>(`SELECT stream_id FROM event_store.events WHERE event_type = 'OrderInitiated' AND metadata->>'correlationId' = $1`, [key])).rows.map((row) => row.stream_id);
+
+  /** Fault injection: storing the answer of `key` takes longer than the statement timeout while `run` runs. */
+  const slowResponses = async (key: string, run: () => Promise<void>) => {
+    await sql.query(`CREATE OR REPLACE FUNCTION test_slow_response() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$`);
+    await sql.query(`CREATE TRIGGER test_slow_response BEFORE UPDATE ON http_idempotency_keys FOR EACH ROW WHEN (NEW.key = '${key}' AND NEW.status_code IS NOT NULL) EXECUTE FUNCTION test_slow_response()`);
+    try {
+      await run();
+    } finally {
+      await sql.query('DROP TRIGGER test_slow_response ON http_idempotency_keys');
+    }
+  };
+
+  it('a statement timeout while the response is stored: the retry answers the same order, not a second one', async () => {
+    const key = `timeout-${randomUUID()}`;
+    await slowResponses(key, async () => {
+      expect(await post('/api/shop/orders', key, { material: 'GOLD_585' })).toMatchObject({ status: 503, body: { code: 'DATABASE_TIMEOUT' } });
+    });
+    const [stream] = await ordersOfKey(key);
+    expect(stream).toBeDefined();
+
+    const retry = await post('/api/shop/orders', key, { material: 'GOLD_585' });
+    expect(retry).toMatchObject({ status: 201, body: { id: stream!.slice('order-'.length), status: 'INITIATED', revision: 0 } });
+    expect(await ordersOfKey(key)).toEqual([stream]);
+    expect(await post('/api/shop/orders', key, { material: 'GOLD_585' })).toEqual({ ...retry, replayed: true });
+  });
+
+  it('a transition whose answer was lost: the retry answers as the first attempt would have, even after the order moved on', async () => {
+    const created = await post('/api/shop/orders', `create-${randomUUID()}`, { material: 'GOLD_750' });
+    const id = created.body.id!;
+    const upload = await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } });
+    expect(upload.status).toBe(200);
+    const key = `submit-${randomUUID()}`;
+    await slowResponses(key, async () => {
+      expect(await post(`/api/shop/orders/${id}/submit`, key)).toMatchObject({ status: 503, body: { code: 'DATABASE_TIMEOUT' } });
+    });
+    // Meanwhile the customer cancels (no key): a submit decided now would be refused.
+    expect((await app.request(`/api/shop/orders/${id}/cancel`, { method: 'POST', token: customer })).status).toBe(200);
+
+    const retry = await post(`/api/shop/orders/${id}/submit`, key);
+    expect(retry).toMatchObject({ status: 202, replayed: false, body: { id, status: 'SUBMITTED', revision: 2 } });
+    const types = (await sql.query<{ event_type: string }>('SELECT event_type FROM event_store.events WHERE stream_id = $1 ORDER BY stream_revision', [`order-${id}`])).rows.map((row) => row.event_type);
+    expect(types).toEqual(['OrderInitiated', 'ModelUploaded', 'OrderSubmitted', 'OrderCancelled']);
+  });
+});
