@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { waitFor } from './support/pricing-process';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
  * Idempotency-Key under the faults a client's retry meets: a statement
  * timeout while the answer is stored (the effect committed, the answer did
- * not).
+ * not), and an answer that asks for a retry (409 concurrent change).
  */
 describe('Idempotency-Key under faults', () => {
   let app: TestApp;
@@ -16,6 +17,8 @@ describe('Idempotency-Key under faults', () => {
   beforeAll(async () => {
     app = await startTestApp({
       PRICING_WORKER_ENABLED: 'false',
+      // A concurrent change answers 409 at once instead of being re-decided.
+      COMMAND_RETRIES: '0',
       DB_STATEMENT_TIMEOUT_MS: '2000',
     });
     sql = new Client({ connectionString: app.database.url });
@@ -31,6 +34,7 @@ describe('Idempotency-Key under faults', () => {
     const response = await app.request(path, { method: 'POST', token: customer, ...(json === undefined ? {} : { json }), headers: { 'idempotency-key': key, 'x-correlation-id': key } });
     return { status: response.status, body: (await response.json()) as { id?: string; code?: string; status?: string }, replayed: response.headers.get('idempotent-replayed') === 'true' };
   };
+  const keyRow = async (key: string) => (await sql.query<{ status_code: number | null }>('SELECT status_code FROM http_idempotency_keys WHERE key = $1', [key])).rows[0];
   const ordersOfKey = async (key: string): Promise<string[]> =>
     (await sql.query<{ stream_id: string }>(`SELECT stream_id FROM event_store.events WHERE event_type = 'OrderInitiated' AND metadata->>'correlationId' = $1`, [key])).rows.map((row) => row.stream_id);
 
@@ -75,5 +79,44 @@ describe('Idempotency-Key under faults', () => {
     expect(retry).toMatchObject({ status: 202, replayed: false, body: { id, status: 'SUBMITTED', revision: 2 } });
     const types = (await sql.query<{ event_type: string }>('SELECT event_type FROM event_store.events WHERE stream_id = $1 ORDER BY stream_revision', [`order-${id}`])).rows.map((row) => row.event_type);
     expect(types).toEqual(['OrderInitiated', 'ModelUploaded', 'OrderSubmitted', 'OrderCancelled']);
+  });
+
+  it('a 409 CONCURRENT_MODIFICATION is not stored: the retry with the same key runs again', async () => {
+    const created = await post('/api/shop/orders', `create-${randomUUID()}`, { material: 'GOLD_750' });
+    const id = created.body.id!;
+    const upload = await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } });
+    expect(upload.status).toBe(200);
+
+    // Another writer gets in between the submit's read and its append: the test holds the stream's append
+    // lock (as append_events takes it), lets the submit queue behind it, and appends a model replacement first.
+    const key = `submit-${randomUUID()}`;
+    const writer = new Client({ connectionString: app.database.url });
+    await writer.connect();
+    let submitted;
+    try {
+      await writer.query('BEGIN');
+      await writer.query('SELECT pg_advisory_xact_lock(1163088210, hashtext($1))', [`order-${id}`]);
+      const pending = post(`/api/shop/orders/${id}/submit`, key);
+      await waitFor('the submit to wait for the stream lock', async () =>
+        (await writer.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1163088210 AND objsubid = 2 AND NOT granted`)).rowCount ? true : undefined, 10_000);
+      await writer.query(
+        `SELECT * FROM event_store.append_events($1, -1, ARRAY[$2::uuid],
+           ARRAY(SELECT event_type FROM event_store.events WHERE stream_id = $1 AND stream_revision = 1),
+           ARRAY(SELECT data FROM event_store.events WHERE stream_id = $1 AND stream_revision = 1),
+           ARRAY(SELECT metadata FROM event_store.events WHERE stream_id = $1 AND stream_revision = 1))`,
+        [`order-${id}`, randomUUID()],
+      );
+      await writer.query('COMMIT');
+      submitted = await pending;
+    } finally {
+      await writer.end();
+    }
+    expect(submitted).toMatchObject({ status: 409, body: { code: 'CONCURRENT_MODIFICATION' } });
+    // Not stored as the key's answer: the key is free for the retry.
+    expect((await keyRow(key))?.status_code ?? null).toBeNull();
+
+    const retry = await post(`/api/shop/orders/${id}/submit`, key);
+    expect(retry).toMatchObject({ status: 202, replayed: false, body: { id, status: 'SUBMITTED', revision: 3 } });
+    expect(await post(`/api/shop/orders/${id}/submit`, key)).toEqual({ ...retry, replayed: true });
   });
 });

@@ -16,7 +16,9 @@ const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
  * key and a repeat with the same body gets it again (status and body), so a
  * client retrying after a timeout never creates two orders or two events.
  * The same key with another body is 422; a repeat while the first is still
- * running is 409. Errors of ours (5xx) release the key so a retry runs again.
+ * running is 409. An answer that asks for a retry (5xx, 429, 408, a 409
+ * concurrent change) is not stored: it releases the key, so the retry runs
+ * again instead of hearing "retry" forever.
  *
  * The key and its effect are tied together through the key's seed: the order
  * commands derive the ids of what they create (order id, event ids) from it,
@@ -68,16 +70,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
           switchMap((body) => from(this.repository.complete(scope, key, reply.statusCode, body)).pipe(map(() => body))),
           catchError((error: unknown) => {
             const apiError = toApiError(error);
-            const settle =
-              apiError.status < 500
-                ? this.repository.complete(scope, key, apiError.status, apiError.toBody())
-                : this.repository.release(scope, key);
+            const settle = isRetryable(apiError) ? this.repository.release(scope, key) : this.repository.complete(scope, key, apiError.status, apiError.toBody());
             return from(settle).pipe(switchMap(() => throwError(() => error)));
           }),
         );
       }),
     );
   }
+}
+
+/** 409 codes that mean "the same request may succeed if sent again", not "this request is refused". */
+const RETRYABLE_CONFLICTS = new Set(['CONCURRENT_MODIFICATION']);
+
+/** Answers that tell the client to retry: storing them would answer every retry with "retry". */
+function isRetryable(error: ApiError): boolean {
+  return error.status >= 500 || error.status === 429 || error.status === 408 || (error.status === 409 && RETRYABLE_CONFLICTS.has(error.code));
 }
 
 function fingerprintOf(request: FastifyRequest): string {
