@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { CLEANUP_LOCK } from '../src/infrastructure/http/idempotency/idempotency.repository';
 import { waitFor } from './support/pricing-process';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -7,7 +8,8 @@ import { startTestApp, type TestApp } from './support/test-app';
 /**
  * Idempotency-Key under the faults a client's retry meets: a statement
  * timeout while the answer is stored (the effect committed, the answer did
- * not), and an answer that asks for a retry (409 concurrent change).
+ * not), an answer that asks for a retry (409 concurrent change), and keys
+ * outliving their retention.
  */
 describe('Idempotency-Key under faults', () => {
   let app: TestApp;
@@ -20,6 +22,7 @@ describe('Idempotency-Key under faults', () => {
       // A concurrent change answers 409 at once instead of being re-decided.
       COMMAND_RETRIES: '0',
       DB_STATEMENT_TIMEOUT_MS: '2000',
+      IDEMPOTENCY_CLEANUP_INTERVAL_S: '1',
     });
     sql = new Client({ connectionString: app.database.url });
     await sql.connect();
@@ -118,5 +121,41 @@ describe('Idempotency-Key under faults', () => {
     const retry = await post(`/api/shop/orders/${id}/submit`, key);
     expect(retry).toMatchObject({ status: 202, replayed: false, body: { id, status: 'SUBMITTED', revision: 3 } });
     expect(await post(`/api/shop/orders/${id}/submit`, key)).toEqual({ ...retry, replayed: true });
+  });
+
+  describe('retention', () => {
+    const age = (key: string) => sql.query(`UPDATE http_idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]);
+
+    it('forgets keys older than IDEMPOTENCY_RETENTION_HOURS (24) on a schedule, and keeps younger ones', async () => {
+      const old = `old-${randomUUID()}`;
+      const young = `young-${randomUUID()}`;
+      const first = await post('/api/shop/orders', old, { material: 'SILVER_925' });
+      expect((await post('/api/shop/orders', young, { material: 'SILVER_925' })).status).toBe(201);
+      await age(old);
+      await waitFor('the aged key to be deleted', async () => ((await keyRow(old)) === undefined ? true : undefined), 10_000);
+      expect(await keyRow(young)).toMatchObject({ status_code: 201 });
+
+      // Forgotten: the key is free for another request (not 422), which runs as a new one.
+      const other = await post('/api/shop/orders', old, { material: 'GOLD_585' });
+      expect(other).toMatchObject({ status: 201, replayed: false });
+      expect(other.body.id).not.toBe(first.body.id);
+      expect((await ordersOfKey(old)).length).toBe(2);
+    });
+
+    it('cleans up on one replica at a time: not while another holds the cleanup lock', async () => {
+      const key = `locked-${randomUUID()}`;
+      expect((await post('/api/shop/orders', key, { material: 'SILVER_925' })).status).toBe(201);
+      const other = new Client({ connectionString: app.database.url });
+      await other.connect();
+      try {
+        await other.query('SELECT pg_advisory_lock($1, $2)', [CLEANUP_LOCK.classId, CLEANUP_LOCK.key]);
+        await age(key);
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        expect(await keyRow(key)).toBeDefined();
+      } finally {
+        await other.end();
+      }
+      await waitFor('the aged key to be deleted', async () => ((await keyRow(key)) === undefined ? true : undefined), 10_000);
+    });
   });
 });

@@ -7,6 +7,9 @@ export type IdempotencyClaim =
   | { kind: 'completed'; fingerprint: string; statusCode: number; response: unknown }
   | { kind: 'in_flight'; fingerprint: string };
 
+/** PostgreSQL advisory lock (class 'IDEM', key 1) of the cleanup: one replica at a time deletes expired keys. */
+export const CLEANUP_LOCK = { classId: 1_229_210_957, key: 1 } as const;
+
 /** The only code that touches http_idempotency_keys. */
 @Injectable()
 export class IdempotencyRepository {
@@ -53,11 +56,26 @@ export class IdempotencyRepository {
     await this.dataSource.query('UPDATE http_idempotency_keys SET locked_until = NULL WHERE scope = $1 AND key = $2 AND status_code IS NULL', [scope, key]);
   }
 
-  async deleteOlderThan(hours: number): Promise<number> {
-    const result: [unknown[], number] = await this.dataSource.query(
-      `DELETE FROM http_idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`,
-      [hours],
-    );
-    return result[1];
+  /**
+   * Deletes the keys claimed more than `hours` ago, in batches, unless another replica is at it (advisory
+   * lock CLEANUP_LOCK, taken per batch). Answers how many were deleted, or null when another replica held the lock.
+   */
+  async deleteExpired(hours: number, batchSize = 5_000): Promise<number | null> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.dataSource.transaction(async (manager) => {
+        const [lock] = (await manager.query('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [CLEANUP_LOCK.classId, CLEANUP_LOCK.key])) as Array<{ locked: boolean }>;
+        if (!lock?.locked) return null;
+        const result = (await manager.query(
+          `DELETE FROM http_idempotency_keys WHERE (scope, key) IN (
+             SELECT scope, key FROM http_idempotency_keys WHERE created_at < now() - make_interval(hours => $1) LIMIT $2)`,
+          [hours, batchSize],
+        )) as [unknown[], number];
+        return result[1];
+      });
+      if (deleted === null) return total > 0 ? total : null;
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
   }
 }
