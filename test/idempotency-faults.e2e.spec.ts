@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { CLEANUP_LOCK } from '../src/infrastructure/http/idempotency/idempotency.repository';
+import { createPartnerKey } from './support/partner-keys';
 import { waitFor } from './support/pricing-process';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -9,7 +10,8 @@ import { startTestApp, type TestApp } from './support/test-app';
  * Idempotency-Key under the faults a client's retry meets: a statement
  * timeout while the answer is stored (the effect committed, the answer did
  * not), an answer that asks for a retry (409 concurrent change), and keys
- * outliving their retention.
+ * outliving their retention, and a streamed body (a partner quote's model)
+ * that must be part of the request's fingerprint.
  */
 describe('Idempotency-Key under faults', () => {
   let app: TestApp;
@@ -156,6 +158,35 @@ describe('Idempotency-Key under faults', () => {
         await other.end();
       }
       await waitFor('the aged key to be deleted', async () => ((await keyRow(key)) === undefined ? true : undefined), 10_000);
+    });
+  });
+
+  describe('a streamed body (partner quote)', () => {
+    let apiKey: string;
+    beforeAll(async () => {
+      apiKey = (await createPartnerKey(app, 'idempotent-quotes', { rps: 1000 })).key;
+    });
+
+    const quote = async (key: string, model: Buffer) => {
+      const response = await app.request('/api/partner/v1/quotes?material=GOLD_750', {
+        method: 'POST',
+        body: model,
+        headers: { 'x-api-key': apiKey, 'content-type': 'application/octet-stream', 'idempotency-key': key },
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown>, replayed: response.headers.get('idempotent-replayed') === 'true' };
+    };
+
+    it('the same key with another model is 422, not the first model\'s price', async () => {
+      const key = `quote-${randomUUID()}`;
+      const small = await quote(key, boxStl(10, 10, 4));
+      expect(small).toMatchObject({ status: 200, body: { status: 'done', breakdown: { volumeMm3: 400 } } });
+
+      const bigger = await quote(key, boxStl(20, 10, 4));
+      expect(bigger).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+
+      expect(await quote(key, boxStl(10, 10, 4))).toEqual({ ...small, replayed: true });
+      // A fresh key prices the other model.
+      expect(await quote(`quote-${randomUUID()}`, boxStl(20, 10, 4))).toMatchObject({ status: 200, body: { breakdown: { volumeMm3: 800 } } });
     });
   });
 });
