@@ -55,6 +55,11 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   COMMAND_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
+  /** Idempotency-Key: a request still unanswered after this long was left by a dead process; a retry takes its key over. */
+  IDEMPOTENCY_CLAIM_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(30),
+  /** Idempotency-Key records are kept this long (a retry later than that runs as a new request), deleted by a job this often. */
+  IDEMPOTENCY_RETENTION_HOURS: positiveInt.max(8_760).default(24),
+  IDEMPOTENCY_CLEANUP_INTERVAL_S: positiveInt.max(86_400).default(3_600),
   CATALOG_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
   SWAGGER_ENABLED: bool.default(true),
   /** Read by src/tracing.ts before the app loads; validated here so a bad value stops start-up with this message. */
@@ -155,6 +160,8 @@ export interface AppConfig {
   carrier: { webhookSecret: string | undefined };
   models: { maxBytes: number };
   commands: { retries: number };
+  /** Idempotency-Key records (see README, Configuration). */
+  idempotency: { claimTimeoutSeconds: number; retentionHours: number; cleanupIntervalMs: number };
   catalog: { cacheSeconds: number };
   log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
   swagger: boolean;
@@ -260,6 +267,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     carrier: { webhookSecret: env.CARRIER_WEBHOOK_SECRET },
     models: { maxBytes: env.MAX_MODEL_BYTES },
     commands: { retries: env.COMMAND_RETRIES },
+    idempotency: {
+      claimTimeoutSeconds: env.IDEMPOTENCY_CLAIM_TIMEOUT_S,
+      retentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
+      cleanupIntervalMs: env.IDEMPOTENCY_CLEANUP_INTERVAL_S * 1000,
+    },
     catalog: { cacheSeconds: env.CATALOG_CACHE_SECONDS },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
     swagger: env.SWAGGER_ENABLED,

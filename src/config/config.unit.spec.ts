@@ -28,10 +28,19 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a URL with protocol postgres: or postgresql: \(got "<redacted>"\)/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET: must be at least 32 characters/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL:/],
+    [{ IDEMPOTENCY_CLAIM_TIMEOUT_S: '0' }, /IDEMPOTENCY_CLAIM_TIMEOUT_S:/],
+    [{ IDEMPOTENCY_RETENTION_HOURS: '0' }, /IDEMPOTENCY_RETENTION_HOURS:/],
+    [{ IDEMPOTENCY_RETENTION_HOURS: '1.5' }, /IDEMPOTENCY_RETENTION_HOURS:/],
+    [{ IDEMPOTENCY_CLEANUP_INTERVAL_S: 'hourly' }, /IDEMPOTENCY_CLEANUP_INTERVAL_S:/],
     [{ S3_ENDPOINT: 'http://127.0.0.1:9000' }, /S3_ACCESS_KEY and S3_SECRET_KEY are required/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('keeps Idempotency-Key records 24 h by default, cleaned up hourly', () => {
+    expect(loadConfig({}).idempotency).toEqual({ claimTimeoutSeconds: 30, retentionHours: 24, cleanupIntervalMs: 3_600_000 });
+    expect(loadConfig({ IDEMPOTENCY_RETENTION_HOURS: '48', IDEMPOTENCY_CLEANUP_INTERVAL_S: '600' }).idempotency).toMatchObject({ retentionHours: 48, cleanupIntervalMs: 600_000 });
   });
 
   it('treats an empty value as unset', () => {

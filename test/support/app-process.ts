@@ -8,14 +8,18 @@ import { createTestDatabase, type TestDatabase } from './test-database';
 export interface AppProcess {
   baseUrl: string;
   database: TestDatabase;
-  /** Everything the process wrote to stdout and stderr so far. */
+  /** Everything the process wrote to stdout and stderr so far (across restarts). */
   output(): string;
+  /** SIGKILL, as in a crash: no request finishes, nothing is flushed; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** A new process on the same database, data directory and port (after kill()); resolves when it is ready. */
+  restart(env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
  * The app as its own process (`src/main.ts` from sources), for tests that
- * need what only a whole process shows: its real log output.
+ * need what only a whole process shows: its real log output, or a crash.
  */
 export async function startAppProcess(env: Record<string, string>): Promise<AppProcess> {
   const database = await createTestDatabase('proc');
@@ -23,42 +27,69 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
   const port = await findFreePort();
   const root = join(__dirname, '..', '..');
   const chunks: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, ['-r', join(__dirname, 'ts-register.js'), join(root, 'src', 'main.ts')], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0', DATABASE_URL: database.url, DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
   const baseUrl = `http://127.0.0.1:${port}`;
+  let child: ChildProcess;
+
+  const spawnChild = (extraEnv: Record<string, string>) => {
+    child = spawn(process.execPath, ['-r', join(__dirname, 'ts-register.js'), join(root, 'src', 'main.ts')], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0', DATABASE_URL: database.url, DATA_DIR: dataDir, ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  };
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const kill = async () => {
+    if (!running()) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
   const stop = async () => {
-    if (child.exitCode === null) {
+    if (running()) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
       clearTimeout(timer);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      await kill();
     }
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`the app exited with ${child.exitCode}:\n${chunks.join('').slice(-4000)}`);
+  const waitUntilReady = async () => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (!running()) {
+        await stop();
+        throw new Error(`the app exited with ${child.exitCode ?? child.signalCode}:\n${chunks.join('').slice(-4000)}`);
+      }
+      const ready = await fetch(`${baseUrl}/health/ready`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ready) return;
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`the app was not ready within 60 s:\n${chunks.join('').slice(-4000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    const ready = await fetch(`${baseUrl}/health/ready`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the app was not ready within 60 s:\n${chunks.join('').slice(-4000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return { baseUrl, database, output: () => chunks.join(''), stop };
+  };
+
+  spawnChild({});
+  await waitUntilReady();
+  return {
+    baseUrl,
+    database,
+    output: () => chunks.join(''),
+    kill,
+    restart: async (extraEnv = {}) => {
+      await kill();
+      spawnChild(extraEnv);
+      await waitUntilReady();
+    },
+    stop,
+  };
 }

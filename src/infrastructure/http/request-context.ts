@@ -8,7 +8,7 @@ import { activeTraceparent } from '../observability/tracing/event-trace';
 const ID = /^[A-Za-z0-9._:-]{1,100}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; actingRole?: Role };
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; actingRole?: Role; idempotencySeed?: string };
 
 /** The metadata of the events a request's command appends: actor, correlation, causation, request id, trace. */
 export function commandContextOf(request: AuthenticatedRequest): CommandContext {
@@ -30,6 +30,8 @@ export function commandContextOf(request: AuthenticatedRequest): CommandContext 
     causationId: request.id,
     requestId: request.id,
     ...(traceparent ? { traceparent } : {}),
+    // Set by IdempotencyInterceptor once it has claimed the request's Idempotency-Key.
+    ...(request.idempotencySeed ? { idempotencySeed: request.idempotencySeed } : {}),
   };
 }
 

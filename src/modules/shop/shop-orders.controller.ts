@@ -9,6 +9,7 @@ import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.dec
 import { type AuthenticatedRequest, RequestCommandContext } from '../../infrastructure/http/request-context';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
 import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
+import { newOrderId } from '../../shared/order-commands/derived-ids';
 import { ExecuteOrderCommand, runOrderCommand } from '../../shared/order-commands/execute-order-command';
 import { assertCanAccess } from '../../shared/order-commands/order-access';
 import { OrderCommandExecutor } from '../../shared/order-commands/order-command.executor';
@@ -41,7 +42,7 @@ export class ShopOrdersController {
   @ApiErrorResponses(400, 401, 403, 422)
   async create(@Body() body: CreateOrderDto, @CurrentPrincipal() principal: Principal, @RequestCommandContext() context: CommandContext): Promise<CommandAccepted> {
     await this.materials.assertKnown(body.material);
-    const orderId = randomUUID();
+    const orderId = newOrderId(context);
     const result = await this.commands.execute(
       new ExecuteOrderCommand(
         orderId,

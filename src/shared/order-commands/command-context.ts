@@ -10,6 +10,14 @@ export interface CommandContext {
   traceparent?: string;
   /** The HTTP request's id (X-Request-Id), when a request runs the command. */
   requestId?: string;
+  /**
+   * Set under an Idempotency-Key: a random value stored with the key, the same
+   * on every retry of it. The ids of what the command creates (a new order,
+   * its events) are derived from it (derived-ids.ts), so a retry re-decides
+   * the same ids and is answered from the stream when the first attempt
+   * committed.
+   */
+  idempotencySeed?: string;
 }
 
 /** The decision's metadata: the clock is read here, at the edge, never in the domain. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AppSettings } from '../../config/app-settings';
 import {
@@ -19,6 +18,7 @@ import {
   type OrderState,
 } from '../order-lifecycle';
 import type { CommandContext } from './command-context';
+import { eventIdsFor } from './derived-ids';
 
 export const orderStreamId = (orderId: string): string => `order-${orderId}`;
 
@@ -26,8 +26,10 @@ export interface ExecutionResult {
   state: OrderState;
   /** Revision of the stream's last event after the command. */
   revision: bigint;
-  /** The events this command appended (empty when the decision was a no-op). */
+  /** The events this command appended (empty when the decision was a no-op, or a replay). */
   appended: RecordedEvent[];
+  /** The command had already been applied under the same Idempotency-Key: state and revision are as right after it. */
+  replayed?: boolean;
 }
 
 export interface ExecuteOptions {
@@ -41,6 +43,12 @@ export interface ExecuteOptions {
  * change it re-reads and re-decides (the new state may now refuse the
  * command, which is the right answer to a race), a bounded number of times,
  * then answers 409.
+ *
+ * Under an Idempotency-Key the event ids are derived from the key
+ * (derived-ids.ts). When they are already in the stream, the first attempt
+ * committed and only its answer was lost (a crash, a timeout): the command is
+ * not decided again (the decider would refuse it, or do it twice), and the
+ * answer is the state right after those events, as the first attempt gave it.
  */
 @Injectable()
 export class OrderCommandExecutor {
@@ -55,12 +63,17 @@ export class OrderCommandExecutor {
 
   async execute(orderId: string, command: OrderCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<ExecutionResult> {
     const streamId = orderStreamId(orderId);
+    const eventId = eventIdsFor(context, streamId, command.type);
     for (let attempt = 0; ; attempt++) {
-      const { state, revision } = await this.load(orderId);
+      const { state, revision, events } = await this.load(orderId);
       options.authorize?.(state);
+      if (context.idempotencySeed) {
+        const replayed = replayOf(events, eventId);
+        if (replayed) return replayed;
+      }
       const decided = decide(command, state);
       if (decided.length === 0) return { state, revision, appended: [] };
-      const envelopes = decided.map((event) => this.envelope(event, command, context));
+      const envelopes = decided.map((event, index) => this.envelope(event, command, context, eventId(index)));
       const expected: ExpectedRevision = revision < 0n ? 'no_stream' : revision;
       try {
         const result = await this.eventStore.append(streamId, envelopes, expected);
@@ -85,9 +98,9 @@ export class OrderCommandExecutor {
     return { state, revision: last ? last.revision : -1n, events };
   }
 
-  private envelope(event: OrderEvent, command: OrderCommand, context: CommandContext): NewEvent {
+  private envelope(event: OrderEvent, command: OrderCommand, context: CommandContext, id: string): NewEvent {
     return {
-      id: randomUUID(),
+      id,
       type: event.type,
       data: event.data,
       metadata: {
@@ -105,6 +118,15 @@ export class OrderCommandExecutor {
 
 export function evolveRecorded(state: OrderState, event: RecordedEvent): OrderState {
   return evolve(state, event as unknown as Parameters<typeof evolve>[1]);
+}
+
+/** The state right after the events with ids eventId(0), eventId(1), ... when the first is in the stream. */
+function replayOf(events: readonly RecordedEvent[], eventId: (index: number) => string): ExecutionResult | undefined {
+  const first = events.findIndex((event) => event.id === eventId(0));
+  if (first < 0) return undefined;
+  let last = first;
+  while (last + 1 < events.length && events[last + 1]!.id === eventId(last + 1 - first)) last++;
+  return { state: events.slice(0, last + 1).reduce(evolveRecorded, initialState()), revision: events[last]!.revision, appended: [], replayed: true };
 }
 
 function recorded(streamId: string, event: NewEvent, revision: bigint, lastPosition: bigint): RecordedEvent {

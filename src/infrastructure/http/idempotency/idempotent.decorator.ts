@@ -15,6 +15,7 @@ export const Idempotent = (): MethodDecorator =>
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
-      description: 'A retry with the same key and body gets the first answer again (and nothing runs twice); another body is 422.',
+      description:
+        'A retry with the same key and body (for a model file: the same file) gets the first answer again, also when the first attempt was cut short (nothing runs twice); another body is 422. Keys are kept 24 h (IDEMPOTENCY_RETENTION_HOURS).',
     }),
   );
