@@ -4,7 +4,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, map, type Observable, of, switchMap, throwError } from 'rxjs';
 import { AppSettings } from '../../../config/app-settings';
-import { ApiError } from '../api-error';
+import { ApiError, type ApiErrorBody, withRequestId } from '../api-error';
 import { toApiError } from '../error-mapping';
 import type { AuthenticatedRequest } from '../request-context';
 import { type IdempotencyClaim, IdempotencyRepository } from './idempotency.repository';
@@ -123,6 +123,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       });
     }
     void reply.status(claim.statusCode).header('idempotent-replayed', 'true');
+    // A stored refusal is the first answer, told with the id of the request asking now (its X-Request-Id).
+    if (claim.statusCode >= 400 && claim.response && typeof claim.response === 'object') return withRequestId(claim.response as ApiErrorBody, reply.request.id);
     return claim.response;
   }
 
