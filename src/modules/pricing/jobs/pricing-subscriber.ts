@@ -90,7 +90,7 @@ export class PricingSubscriber {
     if (event.type === 'OrderSubmitted') return { orderId, submissionId: data.submissionId, jobId: data.submissionId, priorAttempts: 0, ...trace };
     if (event.type === 'PricingRetryRequested') {
       // The retry's attempts are numbered after those the history already holds.
-      const { state } = await this.orders.load(orderId, event.revision);
+      const { state } = await this.orders.load(orderId, { toRevision: event.revision });
       return { orderId, submissionId: data.submissionId, jobId: event.id, priorAttempts: state.pricingAttempts, ...trace };
     }
     return null;
