@@ -5,6 +5,8 @@
  * cross the wire as text.
  */
 
+import type { RecordedEvent } from '../event-store/event-store.port';
+
 /** Errors are kept to this many characters: enough for a message and a cause, never a payload dump. */
 export const MAX_ERROR_LENGTH = 2_000;
 
@@ -53,6 +55,12 @@ export const UNAPPLIED_POSITIONS_OF_STREAM = {
 export const SKIPPED_POSITIONS = {
   name: 'parked_events_skipped_v1',
   text: `SELECT position::text AS position FROM parked_events WHERE consumer = $1::text AND state = 'skipped'`,
+};
+
+/** $1 consumer: positions still parked. */
+export const OPEN_POSITIONS = {
+  name: 'parked_events_open_positions_v1',
+  text: `SELECT position::text AS position FROM parked_events WHERE consumer = $1::text AND state = 'parked'`,
 };
 
 /** $1 consumer, $2 bigint[] positions, $3 by: open rows whose events now apply (a rebuild with fixed code). */
@@ -106,4 +114,9 @@ export const COUNT_OPEN = {
 
 export function truncateError(message: string): string {
   return message.length <= MAX_ERROR_LENGTH ? message : `${message.slice(0, MAX_ERROR_LENGTH - 1)}…`;
+}
+
+/** PARK_EVENT's parameters for one event. */
+export function parkValues(consumer: string, event: RecordedEvent, error: string): string[] {
+  return [consumer, String(event.position), event.streamId, String(event.revision), String(event.id), String(event.type), truncateError(error)];
 }

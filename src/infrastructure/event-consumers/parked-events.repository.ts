@@ -7,6 +7,7 @@ import {
   LIST_PARKED,
   PARK_EVENT,
   type ParkedEventRow,
+  parkValues,
   type ParkedState,
   RECORD_RETRY_FAILURE,
   truncateError,
@@ -83,11 +84,6 @@ export class ParkedEventsRepository {
     });
     return counts;
   }
-}
-
-/** PARK_EVENT's parameters for one event. */
-export function parkValues(consumer: string, event: RecordedEvent, error: string): string[] {
-  return [consumer, String(event.position), event.streamId, String(event.revision), String(event.id), String(event.type), truncateError(error)];
 }
 
 function toParkedEvent(row: ParkedEventRow): ParkedEvent {
