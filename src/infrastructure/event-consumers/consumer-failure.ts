@@ -26,14 +26,15 @@ export class UnprocessableEventError extends Error {
  * misconfigured (connection, timeout, serialization, lock, resources,
  * undefined table...) is retried: parking would set aside good events.
  */
-export function isPoisonFailure(error: unknown): boolean {
+export function isPoisonFailure(error: unknown, options: { plainErrors?: boolean } = {}): boolean {
   if (error instanceof UnprocessableEventError) return true;
   if (error instanceof EventStoreUnavailableError || isDatabaseUnavailable(error) || isStatementTimeout(error)) return false;
   const state = sqlState(error);
   if (state !== undefined) return state.startsWith('22') || state.startsWith('23');
-  // No SQLSTATE: a Node system error (ECONNRESET...) is the world's; a plain JS error comes from our code on this event.
+  // No SQLSTATE. A Node system error (ECONNRESET...) is the world's. A plain JS error thrown while folding comes
+  // from our code on this event (a read model's fold: plainErrors); elsewhere (a job queue's client) it may not.
   const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof Error && (code === undefined || code === null);
+  return (options.plainErrors ?? true) && error instanceof Error && (code === undefined || code === null);
 }
 
 /** One line for logs and the parked row: the message, with the SQLSTATE when PostgreSQL raised it. */

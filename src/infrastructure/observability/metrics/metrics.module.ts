@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import type { FastifyInstance } from 'fastify';
 import { BusinessMetrics } from './business-metrics';
+import { registerEventConsumerMetrics } from './event-consumer-metrics.exporter';
 import { installHttpMetrics } from './http-metrics';
 import { MetricsController } from './metrics.controller';
 import { registerPricingMetrics } from './pricing-metrics.exporter';
@@ -27,6 +28,7 @@ export class MetricsModule implements OnModuleInit {
   onModuleInit(): void {
     collectProcessMetricsOnce();
     registerPricingMetrics();
+    registerEventConsumerMetrics();
     installHttpMetrics(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
   }
 }
