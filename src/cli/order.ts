@@ -68,6 +68,7 @@ function printHistory(timeline: OrderTimeline, paint: (style: Style, text: strin
       `${paint('dim', String(event.revision).padStart(3))}  ${event.occurredAt}  ${paint('bold', event.type.padEnd(26))} ${paint('cyan', (event.statusAfter ?? '').padEnd(24))} ${who}`,
     );
     console.log(paint('dim', `       position ${event.position}  correlation ${event.correlationId}${event.causationId ? `  causation ${event.causationId}` : ''}${trace}`));
+    if (event.problem) console.log(paint('red', `       unreadable: ${event.problem}`));
   }
   console.log('');
   console.log(paint('bold', 'time in status'));
