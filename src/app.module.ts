@@ -5,6 +5,7 @@ import { SettingsModule } from './config/settings.module';
 import { AuthModule } from './infrastructure/auth/auth.module';
 import { BlobStorageModule } from './infrastructure/blob-storage/blob-storage.module';
 import { DatabaseModule } from './infrastructure/database/database.module';
+import { EventConsumersModule } from './infrastructure/event-consumers/event-consumers.module';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module';
 import { HealthModule } from './infrastructure/health/health.module';
 import { IdempotencyModule } from './infrastructure/http/idempotency/idempotency.module';
@@ -33,6 +34,7 @@ export class AppModule {
         DatabaseModule,
         HealthModule,
         EventStoreModule,
+        EventConsumersModule,
         BlobStorageModule,
         AuthModule,
         CqrsModule.forRoot(),

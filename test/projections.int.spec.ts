@@ -26,8 +26,8 @@ function envelope(type: string, data: unknown, occurredAt = new Date().toISOStri
   };
 }
 
-const initiated = (orderId: string, customerRef = 'cust-1') =>
-  envelope('OrderInitiated', { orderId, customerRef, channel: 'shop', partnerId: null, material: 'GOLD_750' });
+const initiated = (orderId: string, customerRef = 'cust-1', occurredAt?: string) =>
+  envelope('OrderInitiated', { orderId, customerRef, channel: 'shop', partnerId: null, material: 'GOLD_750' }, occurredAt);
 const uploaded = () =>
   envelope('ModelUploaded', { blobKey: 'k', sha256: 'x', sizeBytes: 1, format: 'stl-binary', source: 'upload', catalogItemId: null, triangleCount: 12 });
 
@@ -66,9 +66,34 @@ class CrashOnceReadModel implements ReadModel {
   }
 }
 
+/** Fails on chosen events as a read model's bug would (a TypeError), and on any batch once as the world would (a serialization failure). */
+class FailingReadModel implements ReadModel {
+  readonly name = 'test-failing';
+  readonly tables = [] as const;
+  transientFailures = 0;
+  constructor(
+    private readonly poison: Set<bigint>,
+    private transientOnce: (events: readonly RecordedEvent[]) => boolean = () => false,
+  ) {}
+  async createTables(): Promise<void> {}
+  async createIndexes(): Promise<void> {}
+  async apply(_client: SqlClient, events: readonly RecordedEvent[]): Promise<ApplyResult> {
+    if (this.transientOnce(events)) {
+      this.transientOnce = () => false;
+      this.transientFailures += 1;
+      throw Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' });
+    }
+    const bad = events.find((event) => this.poison.has(event.position));
+    if (bad) throw new TypeError(`Cannot read properties of undefined (reading 'x') at ${String(bad.position)}`);
+    return { rowsChanged: 0 };
+  }
+}
+
 class RecordingObserver implements ProjectorObserver {
   role: ProjectorRole = 'starting';
   events = 0;
+  parked: bigint[] = [];
+  failures = 0;
   roleChanged(role: ProjectorRole): void {
     this.role = role;
   }
@@ -76,6 +101,12 @@ class RecordingObserver implements ProjectorObserver {
     this.events += batch.events;
   }
   caughtUp(): void {}
+  eventParked(parked: { event: RecordedEvent }): void {
+    this.parked.push(parked.event.position);
+  }
+  batchFailed(): void {
+    this.failures += 1;
+  }
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -189,6 +220,57 @@ describe('projector runtime (PostgreSQL)', () => {
     projector([new OrdersCurrentReadModel(), new EventLogReadModel()]).start();
     await caughtUp();
     await expectExactlyOnce([...first, ...second]);
+  });
+
+  it('parks poison events (an unreadable event, a value PostgreSQL refuses, a read model that throws) and applies every other event exactly once', async () => {
+    const good = await appendOrders(20);
+    // An event whose metadata is not an object: the read model names it (UnprocessableEventError).
+    const unreadable = (await store.append(`order-${good[3]}`, [{ ...envelope('OrderSubmitted', { submissionId: randomUUID() }), metadata: null as never }], 1n)).position;
+    // A date JavaScript reads and PostgreSQL refuses (SQLSTATE 22008): found by splitting the batch.
+    const invalidDateOrder = randomUUID();
+    const invalidDate = (await store.append(`order-${invalidDateOrder}`, [initiated(invalidDateOrder, 'cust-1', '2025-02-30T10:00:00Z')], 'no_stream')).position;
+    const more = await appendOrders(20);
+    // An event another read model cannot apply (a TypeError in its code).
+    const { rows } = await sql.query<{ position: string }>(`SELECT position::text AS position FROM event_store.events WHERE stream_id = $1 AND stream_revision = 1`, [`order-${more[7]}`]);
+    const thrown = BigInt(rows[0]!.position);
+    const observer = new RecordingObserver();
+    projector([new OrdersCurrentReadModel(), new EventLogReadModel(), new FailingReadModel(new Set([thrown]))], observer, 30).start();
+    await caughtUp();
+
+    expect(observer.parked.sort()).toEqual([unreadable, invalidDate, thrown].sort());
+    expect(observer.failures).toBe(0);
+    const parked = await sql.query<{ position: string; stream_id: string; event_type: string; error: string; state: string }>(
+      `SELECT position::text AS position, stream_id, event_type, error, state FROM parked_events WHERE consumer = 'read-models' ORDER BY position`,
+    );
+    expect(parked.rows).toEqual(
+      [
+        { position: String(unreadable), stream_id: `order-${good[3]}`, event_type: 'OrderSubmitted', error: expect.stringMatching(/metadata must be an object/), state: 'parked' },
+        { position: String(invalidDate), stream_id: `order-${invalidDateOrder}`, event_type: 'OrderInitiated', error: expect.stringMatching(/out of range.*SQLSTATE 22008/), state: 'parked' },
+        { position: String(thrown), stream_id: `order-${more[7]}`, event_type: 'ModelUploaded', error: expect.stringMatching(/Cannot read properties/), state: 'parked' },
+      ].sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1)),
+    );
+    // Everything else landed once; the parked events left nothing behind (their slice was rolled back).
+    const all = await store.readAll({ limit: 100_000 });
+    const log = await sql.query<{ position: string; times: string }>('SELECT position::text, count(*)::text AS times FROM test_event_log GROUP BY position ORDER BY position');
+    expect(log.rows.filter((row) => row.times !== '1')).toEqual([]);
+    expect(log.rows.map((row) => row.position)).toEqual(all.map((event) => String(event.position)).filter((position) => ![unreadable, invalidDate, thrown].map(String).includes(position)));
+    const statuses = await sql.query<{ order_id: string; status: string }>('SELECT order_id::text, status FROM orders_current ORDER BY order_id');
+    expect(statuses.rows).toHaveLength(40);
+    expect(statuses.rows.find((row) => row.order_id === good[3])?.status).toBe('FILE_UPLOADED');
+    expect(statuses.rows.find((row) => row.order_id === more[7])?.status).toBe('INITIATED');
+  });
+
+  it('retries a batch that failed for a reason that is not an event (a serialization failure) instead of parking anything', async () => {
+    const orders = await appendOrders(10);
+    const failing = new FailingReadModel(new Set(), (events) => events.length > 0);
+    const observer = new RecordingObserver();
+    projector([new OrdersCurrentReadModel(), new EventLogReadModel(), failing], observer, 30).start();
+    await caughtUp();
+    expect(failing.transientFailures).toBe(1);
+    expect(observer.failures).toBe(1);
+    expect(observer.parked).toEqual([]);
+    expect((await sql.query('SELECT 1 FROM parked_events')).rowCount).toBe(0);
+    await expectExactlyOnce(orders);
   });
 
   it('keeps exactly one leader, and a standby takes over when the leader dies', async () => {

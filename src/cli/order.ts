@@ -75,6 +75,7 @@ function printHistory(timeline: OrderTimeline, paint: (style: Style, text: strin
     );
     const request = event.requestId ? `  request ${event.requestId}` : '';
     console.log(paint('dim', `       position ${event.position}${request}  correlation ${event.correlationId}${event.causationId ? `  causation ${event.causationId}` : ''}${trace}`));
+    if (event.problem) console.log(paint('red', `       unreadable: ${event.problem}`));
   }
   console.log('');
   console.log(paint('bold', 'time in status'));

@@ -8,10 +8,14 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { AppSettings } from '../config/app-settings';
+import { ParkingConsumerRegistry } from '../infrastructure/event-consumers/parked-events.registry';
+import { ParkedEventsRepository } from '../infrastructure/event-consumers/parked-events.repository';
 import { EventStore } from '../infrastructure/event-store/event-store.port';
 import { ReadinessRegistry } from '../infrastructure/health/readiness.registry';
 import { allReadModels } from './read-models';
+import { READ_MODELS_PROJECTION } from './runtime/checkpoint.queries';
 import { OrderChangeFeed } from './runtime/order-change-feed';
+import { ProjectionRepair } from './runtime/projection-repair';
 import { ProjectionStatus } from './runtime/projection-status';
 import { Projector } from './runtime/projector';
 import { ReadModelDatabase } from './runtime/read-model-database';
@@ -52,19 +56,31 @@ export class ProjectionsModule implements OnModuleInit, OnApplicationBootstrap, 
     private readonly feed: OrderChangeFeed,
     private readonly readiness: ReadinessRegistry,
     private readonly settings: AppSettings,
+    private readonly parkedEvents: ParkedEventsRepository,
+    private readonly consumers: ParkingConsumerRegistry,
+    private readonly database: ReadModelDatabase,
+    @Inject(EventStore) private readonly eventStore: EventStore,
   ) {}
 
   onModuleInit(): void {
+    // Support's retry of a parked event runs on any replica (under the checkpoint lock, see ProjectionRepair).
+    this.consumers.register(new ProjectionRepair(READ_MODELS_PROJECTION, this.database, this.eventStore, allReadModels()));
     const maxLagSeconds = this.settings.config.projections.maxLagSeconds;
     this.readiness.register({
       name: 'projections',
       check: async () => {
-        const snapshot = await this.status.snapshot();
+        const [snapshot, parked] = await Promise.all([this.status.snapshot(), this.parkedEvents.countOpen()]);
+        const parkedEvents = parked.get(READ_MODELS_PROJECTION) ?? 0;
+        // Parked events degrade the read models (those orders are not up to date) but never make a replica
+        // unready: every replica shares them, and taking them all out of the load balancer helps nobody.
         const details = {
           role: snapshot.role,
           checkpoint: snapshot.checkpoint,
           eventsBehind: snapshot.eventsBehind,
           secondsBehind: Math.round(snapshot.secondsBehind * 10) / 10,
+          parkedEvents,
+          degraded: parkedEvents > 0,
+          ...(snapshot.lastError ? { lastError: snapshot.lastError } : {}),
         };
         if (snapshot.secondsBehind > maxLagSeconds) {
           throw new Error(

@@ -4,7 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import type { EventMetadata, NewEvent } from '../../src/infrastructure/event-store/event-store.port';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store';
 import { allReadModels } from '../../src/projections/read-models';
 import { rebuildReadModels } from '../../src/projections/rebuild/rebuild';
@@ -12,12 +14,15 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 import { postgresRestartPlan } from './support/postgres-restart';
 import { buildApp, call, type Replica, startReplica, token, waitFor } from './support/replica';
 import { Workload } from './support/workload';
+import { boxStl } from '../support/stl';
 
 /**
  * Two replicas of the built app on one database under a mixed workload;
  * one is killed with SIGKILL, then PostgreSQL itself is restarted (CI, or
  * RELIABILITY_RESTART_POSTGRES=1), and afterwards nothing acknowledged is
- * lost or doubled and the read models equal a fresh rebuild.
+ * lost or doubled and the read models equal a fresh rebuild. Poison events
+ * (written straight into the store, one just before the kill) are parked
+ * exactly once by the projector and the pricing subscriber, which carry on.
  * Run by `npm run test:reliability` (`.ci/run` against 127.0.0.1:5432).
  */
 const REPLICA_ENV = {
@@ -59,6 +64,10 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
   /** Pricing jobs running (on either replica) when the leader was killed: each must complete afterwards. */
   const activeAtKill: string[] = [];
   const restart = postgresRestartPlan();
+  /** Poison events written straight into the store: consumer -> positions it must have parked. */
+  const poison = { 'read-models': new Set<bigint>(), 'pricing-jobs': new Set<bigint>() };
+  const poisonedStreams = new Set<string>();
+  let poisonStore: PostgresEventStore;
 
   const live = () => replicas.filter((replica) => replica.alive());
   const start = async (name: string) => {
@@ -69,6 +78,29 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
   const role = async (replica: Replica): Promise<string | undefined> => {
     const ready = await call(replica.baseUrl, 'GET', '/health/ready', { timeoutMs: 5_000 });
     return (ready.body as { details?: { projections?: { role?: string } } } | undefined)?.details?.projections?.role;
+  };
+  /**
+   * An order created through the API (its own, not the workload's), then an event the consumers cannot
+   * apply appended straight into the event store, as a bad producer would.
+   */
+  const poisonOrder = async (kind: 'total' | 'metadata' | 'submission'): Promise<void> => {
+    const customer = await token('customer', 'cust-poison');
+    const baseUrl = live()[0]!.baseUrl;
+    const created = await call(baseUrl, 'POST', '/api/shop/orders', { token: customer, json: { material: 'GOLD_585' }, headers: { 'idempotency-key': randomUUID() } });
+    const orderId = (created.body as { id: string }).id;
+    const uploaded = await call(baseUrl, 'PUT', `/api/shop/orders/${orderId}/model`, { token: customer, body: boxStl(), contentType: 'model/stl' });
+    expect([created.status, uploaded.status]).toEqual([201, 200]);
+    const metadata: EventMetadata = { correlationId: randomUUID(), causationId: null, actor: { role: 'system', id: 'bad-producer' }, occurredAt: new Date().toISOString(), schemaVersion: 1 };
+    const event: NewEvent =
+      kind === 'submission'
+        ? { id: randomUUID(), type: 'OrderSubmitted', data: { submissionId: 'not-a-uuid' }, metadata }
+        : kind === 'total'
+          ? { id: randomUUID(), type: 'PriceCalculated', data: { submissionId: randomUUID(), currency: 'EUR', total: 'not-a-number' }, metadata }
+          : { id: randomUUID(), type: 'ManufacturingApproved', data: { approvedVia: 'seller' }, metadata: null as unknown as EventMetadata };
+    const { position } = await poisonStore.append(`order-${orderId}`, [event], 1n);
+    poison['read-models'].add(position);
+    if (kind === 'submission') poison['pricing-jobs'].add(position);
+    poisonedStreams.add(`order-${orderId}`);
   };
   const connect = async () => {
     const client = new Client({ connectionString: database.url });
@@ -82,6 +114,7 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     database = await createTestDatabase('reliability');
     dataDir = await mkdtemp(join(tmpdir(), 'alexandrite-reliability-'));
     sql = await connect();
+    poisonStore = new PostgresEventStore({ connectionString: database.url, poolSize: 2, logger: { warn: () => undefined } });
     await start('replica-a');
     await start('replica-b');
     workload = new Workload(() => live().map((replica) => replica.baseUrl), {
@@ -92,6 +125,7 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
   }, 180_000);
   afterAll(async () => {
     await workload?.stop().catch(() => undefined);
+    await poisonStore?.close().catch(() => undefined);
     for (const replica of replicas) await replica.kill();
     await sql?.end().catch(() => undefined);
     await database?.drop().catch(() => undefined);
@@ -101,7 +135,10 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
 
   it('serves a mixed workload from two replicas', async () => {
     workload.start(6);
-    await sleep(LOAD_PHASE_MS);
+    await sleep(LOAD_PHASE_MS / 2);
+    await poisonOrder('total');
+    await poisonOrder('submission');
+    await sleep(LOAD_PHASE_MS / 2);
     expect(workload.acknowledged.length).toBeGreaterThan(10);
     const roles = await Promise.all(replicas.map(role));
     expect(roles.sort()).toEqual(['leader', 'standby']);
@@ -115,6 +152,8 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     const { rows: active } = await sql.query<{ id: string }>(`SELECT id::text AS id FROM pgboss.job WHERE name = 'pricing' AND state = 'active'`);
     activeAtKill.push(...active.map((row) => row.id));
     measured.pricingJobsActiveAtKill = activeAtKill.length;
+    // One more poison event just before the leader dies: parked once, by whichever leader gets to it.
+    await poisonOrder('metadata');
     const killedAt = Date.now();
     await victim.kill();
 
@@ -202,8 +241,10 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     await waitFor(
       'every submitted order to be priced',
       async () => {
+        // (A poisoned order is never priced: its stream cannot be read. It is checked below.)
         const { rows } = await sql.query<{ n: string }>(
-          `SELECT count(*)::text AS n FROM (SELECT stream_id, (array_agg(event_type ORDER BY stream_revision DESC))[1] AS last FROM event_store.events WHERE stream_id LIKE 'order-%' GROUP BY stream_id) s WHERE last IN ('OrderSubmitted', 'PricingAttemptFailed', 'PricingRetryRequested')`,
+          `SELECT count(*)::text AS n FROM (SELECT stream_id, (array_agg(event_type ORDER BY stream_revision DESC))[1] AS last FROM event_store.events WHERE stream_id LIKE 'order-%' AND stream_id <> ALL ($1::text[]) GROUP BY stream_id) s WHERE last IN ('OrderSubmitted', 'PricingAttemptFailed', 'PricingRetryRequested')`,
+          [[...poisonedStreams]],
         );
         return rows[0]!.n === '0' ? true : undefined;
       },
@@ -222,7 +263,11 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
       if (TERMINAL.has(status)) continue;
       const diagnosis = await call(live()[0]!.baseUrl, 'GET', `/api/support/orders/${streamId.slice('order-'.length)}/diagnosis`, { token: support });
       const body = diagnosis.body as { summary?: string; waitingFor?: { owner?: string }; anomalies?: Array<{ code: string }> };
-      if (diagnosis.status !== 200 || !body.summary || !body.waitingFor?.owner || (body.anomalies?.length ?? 0) > 0) unexplained.push({ streamId, status, diagnosis: body });
+      // A poisoned order is explained by its unreadable, parked event; any other anomaly is not expected.
+      const expectedAnomalies = poisonedStreams.has(streamId) ? ['ORDER_STREAM_CORRUPT', 'EVENT_PARKED'] : [];
+      const unexpected = (body.anomalies ?? []).filter((anomaly) => !expectedAnomalies.includes(anomaly.code) && !(expectedAnomalies.length > 0 && anomaly.code === 'READ_MODEL_BEHIND'));
+      const missing = expectedAnomalies.filter((code) => !(body.anomalies ?? []).some((anomaly) => anomaly.code === code));
+      if (diagnosis.status !== 200 || !body.summary || !body.waitingFor?.owner || unexpected.length > 0 || missing.length > 0) unexplained.push({ streamId, status, diagnosis: body });
     }
     measured.finalStatuses = statuses;
     expect(unexplained).toEqual([]);
@@ -238,6 +283,16 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
       },
       30_000,
     );
+    // Each poison event parked exactly once per consumer that could not apply it, and nothing else; readiness green.
+    const { rows: parked } = await sql.query<{ consumer: string; position: string; state: string }>(`SELECT consumer, position::text AS position, state FROM parked_events ORDER BY consumer, position`);
+    const expectedParked = Object.entries(poison).flatMap(([consumer, positions]) => [...positions].map((position) => ({ consumer, position: String(position), state: 'parked' })));
+    const byKey = (a: { consumer: string; position: string }, b: { consumer: string; position: string }) => `${a.consumer}/${a.position}`.localeCompare(`${b.consumer}/${b.position}`);
+    expect(parked.sort(byKey)).toEqual(expectedParked.sort(byKey));
+    measured.parkedEvents = parked.length;
+    const ready = await call(live()[0]!.baseUrl, 'GET', '/health/ready', { timeoutMs: 5_000 });
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ details: { projections: { parkedEvents: poison['read-models'].size }, 'pricing-subscriber': { parkedEvents: poison['pricing-jobs'].size } } });
+
     const exits = await Promise.all(live().map((replica) => replica.terminate()));
     measured.shutdown = exits;
     expect(exits.map((exit) => exit.code)).toEqual(exits.map(() => 0));
@@ -251,7 +306,8 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     const quiet = { warn: () => undefined, log: () => undefined };
     const store = new PostgresEventStore({ connectionString: database.url, poolSize: 2, pollIntervalMs: 200, logger: quiet });
     try {
-      await rebuildReadModels({ connectionString: database.url, eventStore: store, readModels: allReadModels() });
+      const rebuilt = await rebuildReadModels({ connectionString: database.url, eventStore: store, readModels: allReadModels() });
+      expect(rebuilt.parked).toBe(poison['read-models'].size);
     } finally {
       await store.close();
     }

@@ -70,6 +70,9 @@ export const ROUTE_AUDIENCE: Record<string, Audience> = {
   'GET /api/support/requests/:requestId': only('support', 'admin'),
   'GET /api/support/pricing/dead-letters': only('support', 'admin'),
   'POST /api/support/pricing/dead-letters/:jobId/retry': only('support', 'admin'),
+  'GET /api/support/parked-events': only('support', 'admin'),
+  'POST /api/support/parked-events/:consumer/:position/retry': only('support', 'admin'),
+  'POST /api/support/parked-events/:consumer/:position/skip': only('support', 'admin'),
   // admin
   'GET /api/admin/api-keys': only('admin'),
   'POST /api/admin/api-keys': only('admin'),

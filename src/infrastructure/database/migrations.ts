@@ -6,6 +6,7 @@ import { OrderReadModels1763900005000 } from '../../projections/read-models/migr
 import { PricingTables1763900006000 } from '../../modules/pricing/migrations/1763900006000-PricingTables';
 import { PricingQuotes1763900006100 } from '../../modules/pricing/migrations/1763900006100-PricingQuotes';
 import { EventStoreAppendV21763900008000 } from '../event-store/postgres/migrations/1763900008000-EventStoreAppendV2';
+import { ParkedEvents1763900009000 } from '../event-consumers/migrations/1763900009000-ParkedEvents';
 import { RequestEventsReadModel1763900009200 } from '../../projections/read-models/migrations/1763900009200-RequestEventsReadModel';
 import { PartnerApiKeys1763900007000 } from '../../modules/partner/api-keys/migrations/1763900007000-PartnerApiKeys';
 
@@ -22,6 +23,7 @@ export const ALL_MIGRATIONS: Array<new () => MigrationInterface> = [
   PricingQuotes1763900006100,
   PartnerApiKeys1763900007000,
   EventStoreAppendV21763900008000,
+  ParkedEvents1763900009000,
   IdempotencySeedAndLock1763900009100,
   RequestEventsReadModel1763900009200,
 ];

@@ -44,6 +44,7 @@ export class PricingMetrics {
 
   private queueDepthReader: () => Promise<number> = async () => 0;
   private openDeadLettersReader: () => Promise<number> = async () => 0;
+  private subscriberLagReader: (() => Promise<{ eventsBehind: number; secondsBehind: number }>) | undefined;
 
   /** Jobs waiting or running in the pricing queue (a gauge read on scrape). */
   queueDepth(): Promise<number> {
@@ -55,9 +56,19 @@ export class PricingMetrics {
     return this.openDeadLettersReader();
   }
 
-  setGauges(readers: { queueDepth?: () => Promise<number>; openDeadLetters?: () => Promise<number> }): void {
+  /** How far the pricing subscriber is behind the event store; undefined where it does not run (PRICING_WORKER_ENABLED=false). */
+  async subscriberLag(): Promise<{ eventsBehind: number; secondsBehind: number } | undefined> {
+    return this.subscriberLagReader?.();
+  }
+
+  setGauges(readers: {
+    queueDepth?: () => Promise<number>;
+    openDeadLetters?: () => Promise<number>;
+    subscriberLag?: () => Promise<{ eventsBehind: number; secondsBehind: number }>;
+  }): void {
     if (readers.queueDepth) this.queueDepthReader = readers.queueDepth;
     if (readers.openDeadLetters) this.openDeadLettersReader = readers.openDeadLetters;
+    if (readers.subscriberLag) this.subscriberLagReader = readers.subscriberLag;
   }
 
   async snapshot(): Promise<Record<string, unknown>> {
@@ -70,6 +81,7 @@ export class PricingMetrics {
       quotesShed: this.quotesShed,
       queueDepth: await this.queueDepth(),
       openDeadLetters: await this.openDeadLetters(),
+      subscriberLag: (await this.subscriberLag()) ?? null,
     };
   }
 }

@@ -15,6 +15,8 @@ describe('PricingMetrics', () => {
     metrics.setGauges({ queueDepth: async () => 7, openDeadLetters: async () => 2 });
     metrics.attempts += 1;
     metrics.outcomes.priced += 1;
-    expect(await metrics.snapshot()).toMatchObject({ attempts: 1, outcomes: { priced: 1 }, queueDepth: 7, openDeadLetters: 2 });
+    expect(await metrics.snapshot()).toMatchObject({ attempts: 1, outcomes: { priced: 1 }, queueDepth: 7, openDeadLetters: 2, subscriberLag: null });
+    metrics.setGauges({ subscriberLag: async () => ({ eventsBehind: 3, secondsBehind: 1.5 }) });
+    expect(await metrics.subscriberLag()).toEqual({ eventsBehind: 3, secondsBehind: 1.5 });
   });
 });

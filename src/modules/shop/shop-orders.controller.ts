@@ -14,7 +14,7 @@ import { ExecuteOrderCommand, runOrderCommand } from '../../shared/order-command
 import { assertCanAccess } from '../../shared/order-commands/order-access';
 import { OrderCommandExecutor } from '../../shared/order-commands/order-command.executor';
 import { CommandAccepted, OrderView, toOrderView } from '../../shared/order-commands/order-view';
-import type { OrderCommand } from '../../shared/order-lifecycle';
+import type { OrderCommand, OrderState } from '../../shared/order-lifecycle';
 import { CatalogService } from './catalog/catalog.service';
 import { CancelOrderDto, ChooseCatalogItemDto, CreateOrderDto } from './dto/shop.dto';
 import { MaterialsPolicy } from './materials.policy';
@@ -139,8 +139,9 @@ export class ShopOrdersController {
   @ApiResponse({ status: 200, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404)
   async get(@Param('id', UuidParamPipe) orderId: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
-    const { state, revision } = await this.orders.load(orderId);
-    assertCanAccess(principal, 'customer', state);
+    const authorize = (state: OrderState) => assertCanAccess(principal, 'customer', state);
+    const { state, revision } = await this.orders.load(orderId, { authorize });
+    authorize(state);
     return toOrderView(state, revision);
   }
 

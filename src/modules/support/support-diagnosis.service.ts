@@ -1,9 +1,20 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { AppSettings } from '../../config/app-settings';
+import { ParkedEventsService } from '../../infrastructure/event-consumers/parked-events.service';
 import { notFound } from '../../infrastructure/http/api-error';
-import { OrderCommandExecutor } from '../../shared/order-commands/order-command.executor';
+import { OrderCommandExecutor, orderStreamId } from '../../shared/order-commands/order-command.executor';
+import { OrderStreamCorruptError } from '../../shared/order-commands/order-stream-corrupt.error';
 import type { OrderStatus } from '../../shared/order-lifecycle';
-import { type Diagnosis, diagnose, type PricingJobSnapshot, type ReadModelSnapshot, type WaitingFor, waitingFor } from './diagnosis/diagnose';
+import {
+  type Diagnosis,
+  diagnose,
+  type ParkedEventSnapshot,
+  type PricingJobSnapshot,
+  type ReadModelSnapshot,
+  type WaitingFor,
+  waitingFor,
+} from './diagnosis/diagnose';
+import { envelopeOf } from './history/order-timeline';
 import { PricingJobInspector } from './pricing-job-inspector';
 import { StuckOrdersRepository } from './stuck/stuck-orders.repository';
 
@@ -27,16 +38,37 @@ export class SupportDiagnosisService {
     private readonly readModel: StuckOrdersRepository,
     settings: AppSettings,
     @Optional() private readonly pricingJobs?: PricingJobInspector,
+    @Optional() private readonly parked?: ParkedEventsService,
   ) {
     this.slaMs = settings.config.support.slaMs;
   }
 
   async diagnose(orderId: string, now = new Date()): Promise<Diagnosis> {
-    const { state, revision, events } = await this.orders.load(orderId);
-    if (!state.exists) throw notFound('ORDER_NOT_FOUND', `no order ${orderId}`);
-    const [pricingJob, readModel] = await Promise.all([this.pricingJob(orderId, state.status, state.submissionId), this.readModelRow(orderId)]);
-    const lastEventAt = events.at(-1)?.metadata.occurredAt;
-    return diagnose({ orderId, state, revision: Number(revision), now, slaMs: this.slaMs, pricingJob, readModel, ...(lastEventAt ? { lastEventAt } : {}) });
+    // inspect, not load: a stream with an unreadable event is what support most needs diagnosed.
+    const { state, revision, events, unreadable } = await this.orders.inspect(orderId);
+    if (!state.exists) {
+      // Not even its OrderInitiated can be read: nothing to diagnose; the history lists the events.
+      if (unreadable[0]) throw new OrderStreamCorruptError(orderId, unreadable[0]);
+      throw notFound('ORDER_NOT_FOUND', `no order ${orderId}`);
+    }
+    const [pricingJob, readModel, parkedEvents] = await Promise.all([
+      this.pricingJob(orderId, state.status, state.submissionId),
+      this.readModelRow(orderId),
+      this.parkedEvents(orderId),
+    ]);
+    const last = events.at(-1);
+    return diagnose({
+      orderId,
+      state,
+      revision: Number(revision),
+      now,
+      slaMs: this.slaMs,
+      pricingJob,
+      readModel,
+      ...(last ? { lastEventAt: envelopeOf(last).occurredAt } : {}),
+      unreadableEvents: unreadable.map((event) => ({ revision: Number(event.revision), position: String(event.position), type: event.type, problem: event.problem })),
+      ...(parkedEvents ? { parkedEvents } : {}),
+    });
   }
 
   async stuck(limit: number, now = new Date()): Promise<{ asOf: string; counts: Partial<Record<OrderStatus, number>>; orders: StuckOrder[] }> {
@@ -62,6 +94,18 @@ export class SupportDiagnosisService {
       return await this.pricingJobs.findJob(orderId, submissionId);
     } catch (error) {
       this.logger.warn({ err: error, orderId }, 'could not ask the pricing queue about the order');
+      return undefined;
+    }
+  }
+
+  /** undefined when they cannot be asked: the diagnosis then says nothing about them. */
+  private async parkedEvents(orderId: string): Promise<ParkedEventSnapshot[] | undefined> {
+    if (!this.parked) return undefined;
+    try {
+      const open = await this.parked.openOfStream(orderStreamId(orderId));
+      return open.map(({ consumer, position, revision, eventType, error, state, attempts, parkedAt }) => ({ consumer, position, revision, eventType, error, state, attempts, parkedAt }));
+    } catch (error) {
+      this.logger.warn({ err: error, orderId }, 'could not read the parked events of the order');
       return undefined;
     }
   }

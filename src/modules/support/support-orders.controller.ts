@@ -13,7 +13,7 @@ import { runOrderCommand } from '../../shared/order-commands/execute-order-comma
 import { OrderView } from '../../shared/order-commands/order-view';
 import { StuckQueryDto, StateQueryDto } from './dto/support.dto';
 import { SupportDiagnosisService } from './support-diagnosis.service';
-import { buildTimeline, eventsUpTo, type OrderTimeline, type ReplayPoint, replay } from './history/order-timeline';
+import { buildTimeline, envelopeOf, eventsUpTo, type OrderTimeline, type ReplayPoint, replay, unreadableOf } from './history/order-timeline';
 
 /** Support's read-only tools over an order's own event stream. */
 @ApiTags('support')
@@ -52,20 +52,21 @@ export class SupportOrdersController {
   }
 
   @Get(':id/history')
-  @ApiOperation({ summary: "Every event of the order's stream with its metadata, and the time spent in each status" })
+  @ApiOperation({ summary: "Every event of the order's stream with its metadata, and the time spent in each status (an event this version cannot read is listed with its problem)" })
   @ApiErrorResponses(400, 401, 403, 404)
   async history(@Param('id', UuidParamPipe) orderId: string): Promise<OrderTimeline> {
-    const { events } = await this.orders.load(orderId);
+    // inspect, not load: support must see a stream with an unreadable event, not be refused it.
+    const { events } = await this.orders.inspect(orderId);
     if (events.length === 0) throw notFound('ORDER_NOT_FOUND', `no order ${orderId}`);
     return buildTimeline(orderId, events, new Date());
   }
 
   @Get(':id/state')
-  @ApiOperation({ summary: "The order's state replayed from its events up to ?revision=N or ?at=<ISO time> (time travel)" })
+  @ApiOperation({ summary: "The order's state replayed from its events up to ?revision=N or ?at=<ISO time> (time travel); events this version cannot read are left out and listed" })
   @ApiErrorResponses(400, 401, 403, 404)
   async state(@Param('id', UuidParamPipe) orderId: string, @Query() query: StateQueryDto) {
     const point = replayPoint(query);
-    const { events } = await this.orders.load(orderId);
+    const { events } = await this.orders.inspect(orderId);
     if (events.length === 0) throw notFound('ORDER_NOT_FOUND', `no order ${orderId}`);
     const lastRevision = Number(events.at(-1)!.revision);
     if ('revision' in point && point.revision > lastRevision) {
@@ -73,16 +74,16 @@ export class SupportOrdersController {
     }
     const replayed = eventsUpTo(events, point);
     if (replayed.length === 0) {
-      throw notFound('ORDER_NOT_YET_CREATED', `order ${orderId} did not exist yet at ${query.at}; it was created at ${events[0]!.metadata.occurredAt}`, {
-        createdAt: events[0]!.metadata.occurredAt,
-      });
+      const createdAt = envelopeOf(events[0]!).occurredAt;
+      throw notFound('ORDER_NOT_YET_CREATED', `order ${orderId} did not exist yet at ${query.at}; it was created at ${createdAt}`, { createdAt });
     }
     const last = replayed.at(-1)!;
     return {
       orderId,
-      asOf: { revision: Number(last.revision), occurredAt: last.metadata.occurredAt, eventType: last.type },
+      asOf: { revision: Number(last.revision), occurredAt: envelopeOf(last).occurredAt, eventType: last.type },
       latestRevision: lastRevision,
       state: replay(replayed),
+      skippedEvents: unreadableOf(replayed),
     };
   }
 }

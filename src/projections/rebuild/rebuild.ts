@@ -1,5 +1,8 @@
 import { Client } from 'pg';
-import type { EventStore } from '../../infrastructure/event-store/event-store.port';
+import { isPoisonFailure } from '../../infrastructure/event-consumers/consumer-failure';
+import { OPEN_POSITIONS, PARK_EVENT, parkValues, RESOLVE_POSITIONS, SKIPPED_POSITIONS } from '../../infrastructure/event-consumers/parked-events.queries';
+import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/event-store.port';
+import { applyIsolating, type ParkedFailure } from '../runtime/apply-batch';
 import { LOCK_CHECKPOINT, READ_MODELS_PROJECTION, SET_CHECKPOINT, TRY_REBUILD_LOCK } from '../runtime/checkpoint.queries';
 import type { ReadModel, SqlClient } from '../runtime/read-model';
 
@@ -30,6 +33,10 @@ export interface RebuildOptions {
 
 export interface RebuildResult {
   events: number;
+  /** Events the read models could not apply, parked as the live projector parks them. */
+  parked: number;
+  /** Events support had skipped for good: left out, as the live projector left them out. */
+  skipped: number;
   position: bigint | null;
   elapsedMs: number;
   eventsPerSecond: number;
@@ -46,6 +53,13 @@ export class RebuildAlreadyRunningError extends Error {
  * queries the whole time; the swap takes the checkpoint row lock first, so
  * the live projector's next batch waits for it, sees the moved checkpoint
  * and resumes from there (applyBatch's CheckpointMovedError).
+ *
+ * Poison events are handled as the live projector handles them, so the
+ * rebuilt tables equal the live ones: an event the read models cannot apply
+ * is parked (parked_events, consumer = the projection) and the rebuild goes
+ * on; an event support skipped is left out; a parked event that applies now
+ * (the code was fixed) is marked resolved. Those rows change in the swap's
+ * transaction, with the tables.
  */
 export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
   const projection = options.projection ?? READ_MODELS_PROJECTION;
@@ -63,16 +77,40 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       await model.createTables(client, REBUILD_SUFFIX);
     }
 
-    const target = (await options.eventStore.headPosition()) ?? -1n;
-    let position: bigint | null = null;
-    let events = 0;
-    const replay = async (through: bigint | undefined): Promise<void> => {
-      for (;;) {
-        const batch = await options.eventStore.readAll({ ...(position === null ? {} : { fromPosition: position }), limit: batchSize });
-        if (batch.length === 0) return;
+    const { rows: skippedRows } = await client.query<{ position: string }>({ ...SKIPPED_POSITIONS, values: [projection] });
+    const skippedPositions = new Set(skippedRows.map((row) => BigInt(row.position)));
+    const parked: ParkedFailure[] = [];
+    let skipped = 0;
+
+    /** One batch into the rebuild tables: in a transaction of its own, or (inside the swap) behind a savepoint. */
+    const applyOne = async (batch: readonly RecordedEvent[], insideTransaction: boolean): Promise<void> => {
+      if (insideTransaction) {
+        parked.push(...(await applyIsolating(client, options.readModels, batch, REBUILD_SUFFIX)).parked);
+        return;
+      }
+      try {
         await inTransaction(client, async () => {
           for (const model of options.readModels) await model.apply(client, batch, REBUILD_SUFFIX);
         });
+      } catch (error) {
+        if (!isPoisonFailure(error)) throw error;
+        // A poison event in the batch: again, parking the events that fail on their own.
+        await inTransaction(client, async () => {
+          parked.push(...(await applyIsolating(client, options.readModels, batch, REBUILD_SUFFIX)).parked);
+        });
+      }
+    };
+
+    const target = (await options.eventStore.headPosition()) ?? -1n;
+    let position: bigint | null = null;
+    let events = 0;
+    const replay = async (through: bigint | undefined, insideTransaction = false): Promise<void> => {
+      for (;;) {
+        const batch = await options.eventStore.readAll({ ...(position === null ? {} : { fromPosition: position }), limit: batchSize });
+        if (batch.length === 0) return;
+        const toApply = skippedPositions.size === 0 ? batch : batch.filter((event) => !skippedPositions.has(event.position));
+        skipped += batch.length - toApply.length;
+        if (toApply.length > 0) await applyOne(toApply, insideTransaction);
         position = batch[batch.length - 1]!.position;
         events += batch.length;
         options.onProgress?.({ events, position, target, elapsedMs: performance.now() - started });
@@ -90,17 +128,31 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     await replay(undefined);
 
     // The swap: the live projector waits on the checkpoint row while the last events go in and the tables change places.
+    // (Those last batches go behind savepoints: a transaction of their own would commit the swap's and drop its lock.)
     await inTransaction(client, async () => {
       await client.query({ ...LOCK_CHECKPOINT, values: [projection] });
-      await replay(undefined);
+      await replay(undefined, true);
       for (const model of options.readModels) await swapTables(client, model);
       if (position !== null) await client.query({ ...SET_CHECKPOINT, values: [projection, String(position)] });
+      await recordParking(client, projection, parked);
     });
     const elapsedMs = performance.now() - started;
-    return { events, position, elapsedMs, eventsPerSecond: events / Math.max(elapsedMs / 1000, 1e-3) };
+    return { events, parked: parked.length, skipped, position, elapsedMs, eventsPerSecond: events / Math.max(elapsedMs / 1000, 1e-3) };
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * The rebuilt tables are now the live ones: what they could not apply is
+ * parked, and what was parked but applied this time is resolved.
+ */
+async function recordParking(client: SqlClient, projection: string, parked: readonly ParkedFailure[]): Promise<void> {
+  for (const { event, error } of parked) await client.query({ ...PARK_EVENT, values: parkValues(projection, event, error) });
+  const stillParked = new Set(parked.map(({ event }) => event.position));
+  const { rows } = await client.query<{ position: string }>({ ...OPEN_POSITIONS, values: [projection] });
+  const applied = rows.map((row) => BigInt(row.position)).filter((position) => !stillParked.has(position));
+  if (applied.length > 0) await client.query({ ...RESOLVE_POSITIONS, values: [projection, applied.map(String), 'rebuild'] });
 }
 
 /**

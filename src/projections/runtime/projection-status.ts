@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EventConsumerMetrics } from '../../infrastructure/event-consumers/event-consumer-metrics';
+import { describeFailure } from '../../infrastructure/event-consumers/consumer-failure';
 import { EventStore } from '../../infrastructure/event-store/event-store.port';
 import { READ_CHECKPOINT, READ_MODELS_PROJECTION } from './checkpoint.queries';
 import type { ProjectorObserver, ProjectorRole } from './projector';
@@ -28,6 +30,8 @@ export interface ProjectionSnapshot extends ProjectionLag {
   batchesApplied: number;
   lastBatchAt: string | null;
   lastBatchDurationMs: number | null;
+  /** The latest failed batch of this replica (retried), when there was one. */
+  lastError: { message: string; at: string } | null;
 }
 
 /**
@@ -42,12 +46,25 @@ export class ProjectionStatus implements ProjectorObserver {
   private batchesApplied = 0;
   private lastBatchAt: Date | null = null;
   private lastBatchDurationMs: number | null = null;
+  private lastError: { message: string; at: string } | null = null;
   private cached: { at: number; lag: Promise<ProjectionLag> } | undefined;
 
   constructor(
     @Inject(EventStore) private readonly eventStore: EventStore,
     private readonly database: ReadModelDatabase,
-  ) {}
+    private readonly consumerMetrics: EventConsumerMetrics,
+  ) {
+    consumerMetrics.declare(READ_MODELS_PROJECTION);
+  }
+
+  eventParked(): void {
+    this.consumerMetrics.eventParked(READ_MODELS_PROJECTION);
+  }
+
+  batchFailed(error: unknown): void {
+    this.consumerMetrics.failed(READ_MODELS_PROJECTION);
+    this.lastError = { message: describeFailure(error), at: new Date().toISOString() };
+  }
 
   roleChanged(role: ProjectorRole): void {
     this.role = role;
@@ -72,6 +89,7 @@ export class ProjectionStatus implements ProjectorObserver {
       batchesApplied: this.batchesApplied,
       lastBatchAt: this.lastBatchAt?.toISOString() ?? null,
       lastBatchDurationMs: this.lastBatchDurationMs,
+      lastError: this.lastError,
     };
   }
 

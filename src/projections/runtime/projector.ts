@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import type { EventStore, RecordedEvent, Subscription } from '../../infrastructure/event-store/event-store.port';
 import { withEventBatchSpan } from '../../infrastructure/observability/tracing/event-trace';
-import { applyBatch, CheckpointMovedError } from './apply-batch';
+import { describeFailure } from '../../infrastructure/event-consumers/consumer-failure';
+import { applyBatch, CheckpointMovedError, type ParkedFailure } from './apply-batch';
 import { ENSURE_CHECKPOINT, READ_CHECKPOINT, READ_MODELS_PROJECTION, RELEASE_LEADER_LOCK, TRY_LEADER_LOCK } from './checkpoint.queries';
 import type { ReadModel } from './read-model';
 
@@ -13,6 +14,23 @@ export interface ProjectorObserver {
   roleChanged(role: ProjectorRole): void;
   batchApplied(batch: { events: number; rowsChanged: number; position: bigint; durationMs: number }): void;
   caughtUp(position: bigint | undefined): void;
+  /** An event the read models cannot apply was parked; the projector went on past it. */
+  eventParked?(parked: ParkedFailure): void;
+  /** A batch failed for a reason that is not an event's (the database away...); it is tried again. */
+  batchFailed?(error: unknown): void;
+}
+
+/** A batch that failed and will be read again: names where it was, for the log. */
+export class BatchFailedError extends Error {
+  override readonly name = 'BatchFailedError';
+  constructor(
+    events: readonly RecordedEvent[],
+    override readonly cause: unknown,
+  ) {
+    super(
+      `the batch of ${events.length} event(s) at positions ${events[0]?.position ?? '?'}..${events.at(-1)?.position ?? '?'} failed and will be read again: ${describeFailure(cause)}`,
+    );
+  }
 }
 
 export interface ProjectorLogger {
@@ -165,6 +183,14 @@ export class Projector {
                 applyBatch(client, this.projection, this.options.readModels, events, position),
               );
               position = result.position;
+              for (const parked of result.parked) {
+                const { event, error } = parked;
+                this.options.logger?.warn(
+                  `projector: parked the event at position ${event.position} (stream ${event.streamId}, revision ${event.revision}, ${event.type}) ` +
+                    `and carried on: ${error}. Support: GET /api/support/parked-events, then retry or skip it.`,
+                );
+                this.options.observer?.eventParked?.(parked);
+              }
               this.options.observer?.batchApplied({
                 events: events.length,
                 rowsChanged: result.rowsChanged,
@@ -172,8 +198,14 @@ export class Projector {
                 durationMs: performance.now() - started,
               });
             } catch (error) {
-              end(error);
-              throw error;
+              if (error instanceof CheckpointMovedError) {
+                end(error);
+                throw error;
+              }
+              this.options.observer?.batchFailed?.(error);
+              const failure = new BatchFailedError(events, error);
+              end(failure);
+              throw failure;
             }
           },
           onCaughtUp: (head) => this.options.observer?.caughtUp(head),

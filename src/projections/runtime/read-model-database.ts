@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 
 export interface NamedStatement {
@@ -26,5 +26,21 @@ export class ReadModelDatabase {
   async query<R extends QueryResultRow>(statement: NamedStatement, values: unknown[]): Promise<R[]> {
     const result = await this.pool.query<R>({ name: statement.name, text: statement.text, values });
     return result.rows;
+  }
+
+  /** `work` inside one transaction on one pooled connection (support's repair of a parked event). */
+  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 }

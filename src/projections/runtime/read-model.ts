@@ -26,6 +26,18 @@ export interface ReadModel {
   createTables(client: SqlClient, suffix: string): Promise<void>;
   /** Creates the secondary indexes (after a rebuild's bulk load). */
   createIndexes(client: SqlClient, suffix: string): Promise<void>;
-  /** Applies a batch of events in global order, inside the caller's transaction. */
+  /**
+   * Applies a batch of events in global order, inside the caller's
+   * transaction. An event it cannot apply throws (UnprocessableEventError
+   * when the read model can say which); the projector then parks that event
+   * and applies the rest (see apply-batch.ts).
+   */
   apply(client: SqlClient, events: readonly RecordedEvent[], suffix: string): Promise<ApplyResult>;
+  /**
+   * Support's retry of a parked event: replaces what the read model holds for
+   * one stream by a fold of `events` (the stream's events up to the
+   * checkpoint, without those still parked or skipped), inside the caller's
+   * transaction. Without it, the retry applies the parked event alone.
+   */
+  reproject?(client: SqlClient, streamId: string, events: readonly RecordedEvent[], suffix: string): Promise<ApplyResult>;
 }

@@ -15,10 +15,12 @@ import {
   initialState,
   type OrderCommand,
   type OrderEvent,
+  orderEventProblem,
   type OrderState,
 } from '../order-lifecycle';
 import type { CommandContext } from './command-context';
 import { eventIdsFor } from './derived-ids';
+import { OrderStreamCorruptError, type UnreadableEvent, unreadableEvent } from './order-stream-corrupt.error';
 
 export const orderStreamId = (orderId: string): string => `order-${orderId}`;
 
@@ -35,6 +37,24 @@ export interface ExecutionResult {
 export interface ExecuteOptions {
   /** Runs on the loaded state before deciding; throws to refuse (e.g. 404 for another customer's order). */
   authorize?: (state: OrderState) => void;
+}
+
+export interface LoadOptions {
+  /** Inclusive: the state as of this revision. */
+  toRevision?: bigint;
+  /**
+   * Runs on the state before a corrupt stream is refused, so a caller who may
+   * not see the order gets its 404 rather than learning about the stream.
+   */
+  authorize?: (state: OrderState) => void;
+}
+
+/** The order as support sees it: every event, the state folded over the readable ones, and the unreadable ones. */
+export interface InspectedOrder {
+  state: OrderState;
+  revision: bigint;
+  events: RecordedEvent[];
+  unreadable: UnreadableEvent[];
 }
 
 /**
@@ -65,7 +85,7 @@ export class OrderCommandExecutor {
     const streamId = orderStreamId(orderId);
     const eventId = eventIdsFor(context, streamId, command.type);
     for (let attempt = 0; ; attempt++) {
-      const { state, revision, events } = await this.load(orderId);
+      const { state, revision, events } = await this.load(orderId, options.authorize ? { authorize: options.authorize } : {});
       options.authorize?.(state);
       if (context.idempotencySeed) {
         const replayed = replayOf(events, eventId);
@@ -90,12 +110,33 @@ export class OrderCommandExecutor {
     }
   }
 
-  /** The order's current state and revision (-1n when the stream does not exist). */
-  async load(orderId: string, toRevision?: bigint): Promise<{ state: OrderState; revision: bigint; events: RecordedEvent[] }> {
+  /**
+   * The order's current state and revision (-1n when the stream does not
+   * exist). A stream with an event this version cannot read throws
+   * OrderStreamCorruptError (409 ORDER_STREAM_CORRUPT), after `authorize`.
+   */
+  async load(orderId: string, options: LoadOptions = {}): Promise<{ state: OrderState; revision: bigint; events: RecordedEvent[] }> {
+    const { state, revision, events, unreadable } = await this.inspect(orderId, options.toRevision);
+    const first = unreadable[0];
+    if (first) {
+      options.authorize?.(state);
+      throw new OrderStreamCorruptError(orderId, first);
+    }
+    return { state, revision, events };
+  }
+
+  /** Support's read: never refuses; the state skips the unreadable events, which are listed. */
+  async inspect(orderId: string, toRevision?: bigint): Promise<InspectedOrder> {
     const events = await this.eventStore.readStream(orderStreamId(orderId), toRevision === undefined ? {} : { toRevision });
-    const state = events.reduce(evolveRecorded, initialState());
+    let state = initialState();
+    const unreadable: UnreadableEvent[] = [];
+    for (const event of events) {
+      const problem = orderEventProblem(event);
+      if (problem === null) state = evolveRecorded(state, event);
+      else unreadable.push(unreadableEvent(event, problem));
+    }
     const last = events.at(-1);
-    return { state, revision: last ? last.revision : -1n, events };
+    return { state, revision: last ? last.revision : -1n, events, unreadable };
   }
 
   private envelope(event: OrderEvent, command: OrderCommand, context: CommandContext, id: string): NewEvent {

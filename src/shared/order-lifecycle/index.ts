@@ -8,3 +8,4 @@ export * from './commands';
 export * from './transitions';
 export * from './errors';
 export * from './order';
+export * from './event-validation';

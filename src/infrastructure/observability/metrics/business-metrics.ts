@@ -6,6 +6,9 @@ import { ORDER_STATUSES } from '../../../shared/order-lifecycle';
 import { PricingMetrics } from '../../../modules/pricing/pricing-metrics';
 import { StuckOrdersRepository } from '../../../modules/support/stuck/stuck-orders.repository';
 import { ProjectionStatus } from '../../../projections/runtime/projection-status';
+import { EventConsumerMetrics } from '../../event-consumers/event-consumer-metrics';
+import { ParkedEventsRepository } from '../../event-consumers/parked-events.repository';
+import { setEventConsumerMetricsSource } from './event-consumer-metrics.exporter';
 import { setPricingMetricsSource } from './pricing-metrics.exporter';
 import { collectionErrors } from './external-metrics';
 import { gauge } from './registry';
@@ -50,6 +53,9 @@ export class BusinessMetrics {
 
   async refresh(): Promise<void> {
     setPricingMetricsSource(this.optional(PricingMetrics) ?? undefined);
+    const consumerMetrics = this.optional(EventConsumerMetrics);
+    const parked = this.optional(ParkedEventsRepository);
+    setEventConsumerMetricsSource(consumerMetrics && parked ? { metrics: consumerMetrics, parked } : undefined);
     await Promise.all([this.guard('orders', () => this.refreshOrders()), this.guard('projection', () => this.refreshProjection())]);
   }
 

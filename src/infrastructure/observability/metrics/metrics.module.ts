@@ -2,6 +2,7 @@ import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { BusinessMetrics } from './business-metrics';
+import { registerEventConsumerMetrics } from './event-consumer-metrics.exporter';
 import { installHttpMetrics } from './http-metrics';
 import { MetricsServer } from './metrics-server';
 import { registerPricingMetrics } from './pricing-metrics.exporter';
@@ -25,6 +26,7 @@ export class MetricsModule implements OnModuleInit {
   onModuleInit(): void {
     collectProcessMetricsOnce();
     registerPricingMetrics();
+    registerEventConsumerMetrics();
     installHttpMetrics(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
   }
 }

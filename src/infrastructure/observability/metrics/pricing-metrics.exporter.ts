@@ -36,4 +36,13 @@ export function registerPricingMetrics(): void {
   registerExternalMetric('alexandrite_pricing_dead_letters_open', 'gauge', 'Pricing dead letters support has not retried yet', async () =>
     source ? [{ value: await source.openDeadLetters() }] : [],
   );
+  // The subscriber's checkpoint is shared by the replicas: every one that runs it reports the same lag.
+  registerExternalMetric('alexandrite_pricing_subscriber_lag_events', 'gauge', 'Events recorded but not yet turned into pricing jobs by the pricing subscriber (capped at 1000)', async () => {
+    const lag = await source?.subscriberLag();
+    return lag ? [{ value: lag.eventsBehind }] : [];
+  });
+  registerExternalMetric('alexandrite_pricing_subscriber_lag_seconds', 'gauge', 'Age of the oldest event the pricing subscriber has not handled yet', async () => {
+    const lag = await source?.subscriberLag();
+    return lag ? [{ value: lag.secondsBehind }] : [];
+  });
 }

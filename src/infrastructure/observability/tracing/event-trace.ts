@@ -31,7 +31,15 @@ const tracer = trace.getTracer('alexandrite');
 const MAX_LINKS = 64;
 
 export interface TracedEvent {
-  metadata: { traceparent?: string | undefined };
+  /** Read defensively: an event written by a bad producer may carry anything here, and tracing must not fail on it. */
+  metadata: { traceparent?: string | undefined } | null | undefined;
+}
+
+/** The stored traceparent of an event, when it has a string one. */
+export function traceparentOf(event: TracedEvent): string | undefined {
+  const metadata: unknown = event.metadata;
+  const traceparent = typeof metadata === 'object' && metadata !== null ? (metadata as { traceparent?: unknown }).traceparent : undefined;
+  return typeof traceparent === 'string' ? traceparent : undefined;
 }
 
 /** The traceparent of the active span, when a valid one is active. */
@@ -57,7 +65,7 @@ export function contextFromTraceparent(traceparent: string | undefined): Context
  * a child of whatever is active (or a new trace).
  */
 export function withEventSpan<T>(name: string, event: TracedEvent, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
-  const parent = contextFromTraceparent(event.metadata.traceparent) ?? context.active();
+  const parent = contextFromTraceparent(traceparentOf(event)) ?? context.active();
   return tracer.startActiveSpan(name, { kind: SpanKind.CONSUMER, attributes }, parent, (span) => runInSpan(span, work));
 }
 
@@ -75,7 +83,7 @@ export function withEventBatchSpan<T>(
 ): Promise<T> {
   const parents = new Map<string, Context>();
   for (const event of events) {
-    const parent = contextFromTraceparent(event.metadata.traceparent);
+    const parent = contextFromTraceparent(traceparentOf(event));
     const traceId = parent && trace.getSpanContext(parent)?.traceId;
     if (parent && traceId && !parents.has(traceId)) parents.set(traceId, parent);
   }

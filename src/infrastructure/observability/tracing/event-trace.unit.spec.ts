@@ -59,4 +59,11 @@ describe('continuing a request trace from event metadata', () => {
     expect(mixed?.parentSpanContext).toBeUndefined();
     expect(mixed?.links.map((link) => link.context.traceId).sort()).toEqual(['0af7651916cd43dd8448eb211c80319c', '4bf92f3577b34da6a3ce929d0e0e4736']);
   });
+
+  it('does not fail on events whose metadata is not an object (a bad producer): they just carry no trace', async () => {
+    const bad = [null, undefined, 'a string', 42, [], { traceparent: 7 }].map((metadata) => ({ metadata }) as unknown as Parameters<typeof withEventSpan>[1]);
+    await withEventBatchSpan('projection.apply', [event(REQUEST_A), ...bad], {}, async () => undefined);
+    expect(exporter.getFinishedSpans()[0]?.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    for (const one of bad) await expect(withEventSpan('pricing.price', one, {}, async () => 'done')).resolves.toBe('done');
+  });
 });

@@ -14,7 +14,7 @@ import { ExecuteOrderCommand, runOrderCommand } from '../../../shared/order-comm
 import { assertCanAccess } from '../../../shared/order-commands/order-access';
 import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
 import { CommandAccepted, OrderView, toOrderView } from '../../../shared/order-commands/order-view';
-import type { OrderCommand } from '../../../shared/order-lifecycle';
+import type { OrderCommand, OrderState } from '../../../shared/order-lifecycle';
 import { MaterialsPolicy } from '../../shop/materials.policy';
 import { ModelUploadService } from '../../shop/model-upload/model-upload.service';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
@@ -111,8 +111,9 @@ export class PartnerOrdersController {
   @ApiResponse({ status: 200, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404, 429)
   async get(@Param('id', UuidParamPipe) orderId: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
-    const { state, revision } = await this.orders.load(orderId);
-    assertCanAccess(principal, 'partner', state);
+    const authorize = (state: OrderState) => assertCanAccess(principal, 'partner', state);
+    const { state, revision } = await this.orders.load(orderId, { authorize });
+    authorize(state);
     return toOrderView(state, revision);
   }
 

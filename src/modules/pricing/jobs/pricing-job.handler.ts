@@ -6,6 +6,7 @@ import { runWithOrderLogContext } from '../../../infrastructure/observability/lo
 import { activeTraceparent, withEventSpan } from '../../../infrastructure/observability/tracing/event-trace';
 import type { CommandContext } from '../../../shared/order-commands/command-context';
 import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
+import { OrderStreamCorruptError } from '../../../shared/order-commands/order-stream-corrupt.error';
 import { DomainValidationError, IllegalTransitionError, type OrderCommand, type OrderState } from '../../../shared/order-lifecycle';
 import { CalculationTimeoutError, GeometryPool, WorkerCrashedError } from '../calculation/geometry-pool';
 import type { GeometryResult } from '../calculation/geometry-task';
@@ -74,8 +75,8 @@ export class PricingJobHandler {
   }
 
   private async attempt(job: PricingJobData, attempt: AttemptInfo): Promise<void> {
-    const { state } = await this.orders.load(job.orderId);
-    if (!this.isCurrent(job, state)) {
+    const state = await this.loadReadable(job);
+    if (!state || !this.isCurrent(job, state)) {
       this.metrics.outcomes.stale += 1;
       return;
     }
@@ -110,7 +111,8 @@ export class PricingJobHandler {
 
   /** The dead-letter queue's handler: the last attempt died without answering (crash, expiry). */
   async giveUp(job: PricingJobData): Promise<void> {
-    const { state } = await this.orders.load(job.orderId);
+    const state = await this.loadReadable(job);
+    if (!state) return;
     const reason = `we could not price your model: the calculation was interrupted ${PRICING_MAX_ATTEMPTS} times. Please place the order again; if it happens again, contact support with order ${job.orderId}.`;
     if (this.isCurrent(job, state)) await this.failForGood(job, 'PRICING_INTERRUPTED', reason, PRICING_MAX_ATTEMPTS);
     else await this.recordDeadLetter(job, 'PRICING_INTERRUPTED', reason, PRICING_MAX_ATTEMPTS);
@@ -192,6 +194,24 @@ export class PricingJobHandler {
     this.logger.warn(`order ${job.orderId}: pricing failed for good (${code}): ${reason}`);
   }
 
+  /**
+   * The order's state, or null when its stream holds an event this version
+   * cannot read: no outcome could be recorded (the lifecycle refuses the
+   * order), so retrying is pointless. The job is moot; the order's diagnosis
+   * shows the unreadable event, and support's retry-pricing works again once
+   * it is repaired.
+   */
+  private async loadReadable(job: PricingJobData): Promise<OrderState | null> {
+    try {
+      return (await this.orders.load(job.orderId)).state;
+    } catch (error) {
+      if (!(error instanceof OrderStreamCorruptError)) throw error;
+      this.metrics.outcomes.stale += 1;
+      this.logger.warn(`order ${job.orderId}: not priced, its stream cannot be read: ${error.message}`);
+      return null;
+    }
+  }
+
   private isCurrent(job: PricingJobData, state: OrderState): boolean {
     return state.exists && state.status === 'SUBMITTED' && state.submissionId === job.submissionId;
   }
@@ -203,7 +223,12 @@ export class PricingJobHandler {
     try {
       await this.orders.execute(job.orderId, { ...command, metadata: { now: new Date().toISOString(), actor: PRICING_ACTOR } } as OrderCommand, context);
     } catch (error) {
-      if (error instanceof IllegalTransitionError || (error instanceof DomainValidationError && error.code === 'STALE_SUBMISSION')) {
+      if (
+        error instanceof IllegalTransitionError ||
+        (error instanceof DomainValidationError && error.code === 'STALE_SUBMISSION') ||
+        // An unreadable event was appended meanwhile: nothing can be recorded on this order until it is repaired.
+        error instanceof OrderStreamCorruptError
+      ) {
         this.logger.log(`order ${job.orderId}: ${command.type} skipped, the order moved on (${error.message})`);
         return;
       }

@@ -9,7 +9,7 @@ import type { CommandContext } from '../../../shared/order-commands/command-cont
 import { assertCanAccess } from '../../../shared/order-commands/order-access';
 import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
 import { type OrderView, toOrderView } from '../../../shared/order-commands/order-view';
-import { allowedCommands, canApply, IllegalTransitionError } from '../../../shared/order-lifecycle';
+import { allowedCommands, canApply, IllegalTransitionError, type OrderState } from '../../../shared/order-lifecycle';
 import { ModelSniffer } from './model-sniffer';
 
 export interface UploadRequest {
@@ -45,8 +45,9 @@ export class ModelUploadService {
     try {
       if (request.contentLength !== undefined && request.contentLength > this.maxBytes) throw this.tooLarge();
       // Refuse before reading a byte when the order cannot take a model now.
-      const { state } = await this.orders.load(orderId);
-      assertCanAccess(principal, actingRole, state);
+      const authorize = (state: OrderState) => assertCanAccess(principal, actingRole, state);
+      const { state } = await this.orders.load(orderId, { authorize });
+      authorize(state);
       if (state.status && !canApply('AttachModel', state.status)) {
         throw new IllegalTransitionError(state.status, 'AttachModel', allowedCommands(state.status));
       }

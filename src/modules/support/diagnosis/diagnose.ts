@@ -40,6 +40,26 @@ export interface Anomaly {
   message: string;
 }
 
+/** An event of the order's stream this version cannot read (the command side refuses the order because of it). */
+export interface UnreadableEventSnapshot {
+  revision: number;
+  position: string;
+  type: string;
+  problem: string;
+}
+
+/** An event of the order's stream a consumer (the projector, the pricing subscriber) parked and has not applied. */
+export interface ParkedEventSnapshot {
+  consumer: string;
+  position: string;
+  revision: number;
+  eventType: string;
+  error: string;
+  state: string;
+  attempts: number;
+  parkedAt: string;
+}
+
 export interface DiagnosisInput {
   orderId: string;
   state: OrderState;
@@ -52,6 +72,10 @@ export interface DiagnosisInput {
   readModel?: ReadModelSnapshot;
   /** occurredAt of the stream's newest event: the read model may lag it by a moment without anything being wrong. */
   lastEventAt?: string;
+  /** Events of the stream this version cannot read; the state was folded without them. */
+  unreadableEvents?: UnreadableEventSnapshot[];
+  /** Open parked events of the stream, any consumer; undefined: they could not be asked. */
+  parkedEvents?: ParkedEventSnapshot[];
 }
 
 /**
@@ -73,6 +97,10 @@ export interface Diagnosis {
   pricing: PricingJobSnapshot | null;
   lastPricingFailure: OrderState['lastPricingFailure'];
   cancellation: OrderState['cancellation'];
+  /** Events of the stream this version cannot read (the state above leaves them out). */
+  unreadableEvents: UnreadableEventSnapshot[];
+  /** Events of the stream a consumer parked: the read models or pricing have not applied them. */
+  parkedEvents: ParkedEventSnapshot[];
   anomalies: Anomaly[];
   /** One sentence for a support engineer. */
   summary: string;
@@ -132,13 +160,32 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     pricing,
     lastPricingFailure: state.lastPricingFailure,
     cancellation: state.cancellation,
+    unreadableEvents: input.unreadableEvents ?? [],
+    parkedEvents: input.parkedEvents ?? [],
     anomalies,
     summary: summarise(status, waiting, inStatusMs, slaMs, overdueMs, anomalies, state),
   };
 }
 
-function findAnomalies({ state, revision, pricingJob, readModel, now, lastEventAt }: DiagnosisInput): Anomaly[] {
+function findAnomalies({ state, revision, pricingJob, readModel, now, lastEventAt, unreadableEvents, parkedEvents }: DiagnosisInput): Anomaly[] {
   const anomalies: Anomaly[] = [];
+  // First: nothing else about the order can be trusted while its stream holds an event nobody can read.
+  for (const event of unreadableEvents ?? []) {
+    anomalies.push({
+      code: 'ORDER_STREAM_CORRUPT',
+      message:
+        `the event at position ${event.position} (revision ${event.revision}, ${event.type}) cannot be read: ${event.problem}; ` +
+        'reads and commands on the order answer 409 ORDER_STREAM_CORRUPT, and the state shown here leaves the event out',
+    });
+  }
+  for (const parked of parkedEvents ?? []) {
+    anomalies.push({
+      code: 'EVENT_PARKED',
+      message:
+        `${PARKING_CONSUMERS[parked.consumer] ?? parked.consumer} parked the event at position ${parked.position} (revision ${parked.revision}, ${parked.eventType}) ` +
+        `after ${parked.attempts} failure(s): ${parked.error}; once fixed, POST /api/support/parked-events/${parked.consumer}/${parked.position}/retry (or /skip)`,
+    });
+  }
   const settled = (since: string | null | undefined) => !since || now.getTime() - Date.parse(since) > ASYNC_GRACE_MS;
   if (state.status === 'SUBMITTED') {
     if (pricingJob === null && settled(state.statusChangedAt)) {
@@ -171,6 +218,12 @@ function findAnomalies({ state, revision, pricingJob, readModel, now, lastEventA
   return anomalies;
 }
 
+/** Who parked it, in words. */
+const PARKING_CONSUMERS: Record<string, string> = {
+  'read-models': 'the projector (lists and dashboards)',
+  'pricing-jobs': 'the pricing subscriber',
+};
+
 function summarise(
   status: OrderStatus,
   waiting: WaitingFor,
@@ -180,6 +233,9 @@ function summarise(
   anomalies: Anomaly[],
   state: OrderState,
 ): string {
+  // A poisoned stream or a parked event explains more than a finished status: say so first.
+  const poisoned = anomalies.find((anomaly) => anomaly.code === 'ORDER_STREAM_CORRUPT' || anomaly.code === 'EVENT_PARKED');
+  if (poisoned && (status === 'CANCELLED' || status === 'CLOSED')) return `${status}; ${poisoned.message}`;
   if (status === 'CANCELLED') return `cancelled (${state.cancellation?.reasonCode ?? 'no reason code'}): ${state.cancellation?.reason ?? ''}`.trim();
   if (status === 'CLOSED') return 'closed: the order is finished';
   const time = `${status} for ${humanDuration(inStatusMs)}`;

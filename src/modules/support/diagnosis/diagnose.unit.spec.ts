@@ -35,6 +35,27 @@ describe('diagnose', () => {
     expect(diagnosis.summary).toBe('SUBMITTED for 1 min, within its SLA of 5 min; waiting for the pricing engine to price the model');
   });
 
+  it('puts an unreadable event and a parked one first, naming position, consumer and the way to retry', () => {
+    const diagnosis = diagnose(
+      inputAt('SUBMITTED', 1, {
+        pricingJob: job(),
+        unreadableEvents: [{ revision: 3, position: '4096', type: 'PriceCalculated', problem: 'PriceCalculated: data.total must be a finite amount' }],
+        parkedEvents: [
+          { consumer: 'read-models', position: '4096', revision: 3, eventType: 'PriceCalculated', error: 'PriceCalculated: data.total must be a finite amount', state: 'parked', attempts: 1, parkedAt: '2025-03-01T10:00:00.000Z' },
+        ],
+      }),
+    );
+    expect(diagnosis.anomalies.map((anomaly) => anomaly.code)).toEqual(['ORDER_STREAM_CORRUPT', 'EVENT_PARKED']);
+    expect(diagnosis.anomalies[0]!.message).toMatch(/position 4096 \(revision 3, PriceCalculated\) cannot be read: .*409 ORDER_STREAM_CORRUPT/);
+    expect(diagnosis.anomalies[1]!.message).toMatch(/the projector \(lists and dashboards\) parked the event at position 4096 .*POST \/api\/support\/parked-events\/read-models\/4096\/retry/);
+    expect(diagnosis.summary).toMatch(/^SUBMITTED for 1 min.*position 4096/);
+    expect(diagnosis.parkedEvents).toHaveLength(1);
+    expect(diagnosis.unreadableEvents).toHaveLength(1);
+
+    const cancelled = diagnose({ ...inputAt('CANCELLED', 1), parkedEvents: [{ ...diagnosis.parkedEvents[0]!, consumer: 'pricing-jobs' }] });
+    expect(cancelled.summary).toMatch(/^CANCELLED; the pricing subscriber parked the event at position 4096/);
+  });
+
   it('finds a submitted order that the pricing queue does not know', () => {
     const diagnosis = diagnose(inputAt('SUBMITTED', 30, { pricingJob: null }));
     expect(diagnosis.overdue).toBe(true);

@@ -1,10 +1,14 @@
 import type { RecordedEvent } from '../../../infrastructure/event-store/event-store.port';
-import { evolve, initialState, type OrderEventEnvelope, type OrderState, type OrderStatus } from '../../../shared/order-lifecycle';
+import { evolve, initialState, type OrderEventEnvelope, orderEventProblem, type OrderState, type OrderStatus } from '../../../shared/order-lifecycle';
 
 /**
  * Support's view of an order's stream: every event with where it sits
  * (revision, global position), who caused it and in which trace, and how long
  * the order spent in each status. Pure: the caller reads the stream.
+ *
+ * An event this version cannot read (see orderEventProblem) is listed with
+ * its `problem` and whatever its envelope still says, and left out of the
+ * state: support must see a poisoned order's history most of all.
  */
 
 export interface TimelineEntry {
@@ -24,6 +28,8 @@ export interface TimelineEntry {
   /** The order's status once this event applied. */
   statusAfter: OrderStatus | null;
   data: unknown;
+  /** Why this version cannot read the event (it was left out of the state); null for a readable event. */
+  problem: string | null;
 }
 
 export interface StatusPeriod {
@@ -44,6 +50,8 @@ export interface OrderTimeline {
   statusPeriods: StatusPeriod[];
   /** Total time per status over the whole history (a status can be entered more than once). */
   timeInStatusMs: Partial<Record<OrderStatus, number>>;
+  /** True when some event cannot be read (its entry says why): the order answers ORDER_STREAM_CORRUPT elsewhere. */
+  corrupt: boolean;
 }
 
 /** The trace id of a W3C traceparent (`00-<trace id>-<span id>-<flags>`), or null. */
@@ -58,25 +66,28 @@ export function buildTimeline(orderId: string, events: readonly RecordedEvent[],
   const periods: StatusPeriod[] = [];
   for (const event of events) {
     const before = state.status;
-    state = evolve(state, event as unknown as OrderEventEnvelope);
+    const problem = orderEventProblem(event);
+    if (problem === null) state = evolve(state, event as unknown as OrderEventEnvelope);
+    const metadata = envelopeOf(event);
     entries.push({
       revision: Number(event.revision),
       position: event.position.toString(),
       eventId: event.id,
       type: event.type,
-      occurredAt: event.metadata.occurredAt,
+      occurredAt: metadata.occurredAt,
       recordedAt: event.recordedAt.toISOString(),
-      actor: { role: event.metadata.actor.role, id: event.metadata.actor.id },
-      correlationId: event.metadata.correlationId,
-      causationId: event.metadata.causationId,
-      requestId: event.metadata.requestId ?? null,
-      traceId: traceIdOf(event.metadata.traceparent),
-      schemaVersion: event.metadata.schemaVersion,
+      actor: metadata.actor,
+      correlationId: metadata.correlationId,
+      causationId: metadata.causationId,
+      requestId: metadata.requestId,
+      traceId: traceIdOf(metadata.traceparent),
+      schemaVersion: metadata.schemaVersion,
       statusAfter: state.status,
       data: event.data,
+      problem,
     });
     if (state.status !== null && state.status !== before) {
-      const at = event.metadata.occurredAt;
+      const at = metadata.occurredAt;
       const previous = periods.at(-1);
       if (previous) closePeriod(previous, at);
       periods.push({ status: state.status, enteredAt: at, leftAt: null, durationMs: 0, ongoing: true });
@@ -94,6 +105,37 @@ export function buildTimeline(orderId: string, events: readonly RecordedEvent[],
     events: entries,
     statusPeriods: periods,
     timeInStatusMs,
+    corrupt: entries.some((entry) => entry.problem !== null),
+  };
+}
+
+/**
+ * The envelope's fields as the timeline shows them, read defensively (an
+ * unreadable event may carry anything): a missing time falls back to when the
+ * store recorded the event, a missing actor or id to '?'.
+ */
+export function envelopeOf(event: RecordedEvent): {
+  occurredAt: string;
+  actor: { role: string; id: string };
+  correlationId: string;
+  causationId: string | null;
+  requestId: string | null;
+  traceparent: string | undefined;
+  schemaVersion: number;
+} {
+  const raw: unknown = event.metadata;
+  const metadata = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const actor = (typeof metadata.actor === 'object' && metadata.actor !== null ? metadata.actor : {}) as Record<string, unknown>;
+  const occurredAt = text(metadata.occurredAt);
+  return {
+    occurredAt: occurredAt !== undefined && !Number.isNaN(Date.parse(occurredAt)) ? occurredAt : event.recordedAt.toISOString(),
+    actor: { role: text(actor.role) ?? '?', id: text(actor.id) ?? '?' },
+    correlationId: text(metadata.correlationId) ?? '?',
+    causationId: text(metadata.causationId) ?? null,
+    requestId: text(metadata.requestId) ?? null,
+    traceparent: text(metadata.traceparent),
+    schemaVersion: typeof metadata.schemaVersion === 'number' ? metadata.schemaVersion : 0,
   };
 }
 
@@ -113,9 +155,20 @@ export type ReplayPoint = { revision: number } | { at: Date };
 export function eventsUpTo(events: readonly RecordedEvent[], point: ReplayPoint): RecordedEvent[] {
   if ('revision' in point) return events.filter((event) => event.revision <= BigInt(point.revision));
   const limit = point.at.getTime();
-  return events.filter((event) => Date.parse(event.metadata.occurredAt) <= limit);
+  return events.filter((event) => Date.parse(envelopeOf(event).occurredAt) <= limit);
 }
 
+/** The state after `events`, leaving out those this version cannot read (the caller lists them: unreadableOf). */
 export function replay(events: readonly RecordedEvent[]): OrderState {
-  return events.reduce((state, event) => evolve(state, event as unknown as OrderEventEnvelope), initialState());
+  return events.reduce((state, event) => (orderEventProblem(event) === null ? evolve(state, event as unknown as OrderEventEnvelope) : state), initialState());
+}
+
+/** The events `replay` leaves out, and why. */
+export function unreadableOf(events: readonly RecordedEvent[]): Array<{ revision: number; position: string; type: string; problem: string }> {
+  const unreadable: Array<{ revision: number; position: string; type: string; problem: string }> = [];
+  for (const event of events) {
+    const problem = orderEventProblem(event);
+    if (problem !== null) unreadable.push({ revision: Number(event.revision), position: String(event.position), type: event.type, problem });
+  }
+  return unreadable;
 }

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../../infrastructure/event-store/event-store.port';
-import { buildTimeline, eventsUpTo, replay, traceIdOf } from './order-timeline';
+import { buildTimeline, eventsUpTo, replay, traceIdOf, unreadableOf } from './order-timeline';
 
 const ORDER = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
 
@@ -40,6 +40,31 @@ describe('order timeline', () => {
     expect(replay(eventsUpTo(history, { at: new Date('2026-11-23T10:00:45Z') })).model?.blobKey).toBe('k');
     expect(replay(eventsUpTo(history, { at: new Date('2026-11-23T10:01:00Z') })).model?.blobKey).toBe('k2');
     expect(eventsUpTo(history, { at: new Date('2026-11-23T09:00:00Z') })).toEqual([]);
+  });
+
+  it('lists an event it cannot read with its problem, leaves it out of the state, and does not fail on its envelope', () => {
+    const poisoned = [
+      ...history.slice(0, 2),
+      { ...event(2, 'OrderSubmitted', { submissionId: 'not-a-uuid' }, '2026-11-23T10:01:00.000Z'), metadata: null as never },
+      { ...event(3, 'PriceCalculated', { total: 'not-a-number' }, '2026-11-23T10:02:00.000Z') },
+    ];
+    const timeline = buildTimeline(ORDER, poisoned, new Date('2026-11-23T10:05:00.000Z'));
+    expect(timeline.corrupt).toBe(true);
+    expect(timeline.status).toBe('FILE_UPLOADED');
+    expect(timeline.events.map((entry) => [entry.type, entry.statusAfter, entry.problem?.slice(0, 40) ?? null])).toEqual([
+      ['OrderInitiated', 'INITIATED', null],
+      ['ModelUploaded', 'FILE_UPLOADED', null],
+      ['OrderSubmitted', 'FILE_UPLOADED', 'OrderSubmitted: metadata must be an obje'],
+      ['PriceCalculated', 'FILE_UPLOADED', 'PriceCalculated: data.submissionId must '],
+    ]);
+    // What the envelope does not say: the store's time, and '?' for who.
+    expect(timeline.events[2]).toMatchObject({ occurredAt: poisoned[2]!.recordedAt.toISOString(), actor: { role: '?', id: '?' }, traceId: null });
+    expect(replay(poisoned).status).toBe('FILE_UPLOADED');
+    expect(unreadableOf(poisoned).map((entry) => [entry.revision, entry.type])).toEqual([
+      [2, 'OrderSubmitted'],
+      [3, 'PriceCalculated'],
+    ]);
+    expect(buildTimeline(ORDER, history, new Date()).corrupt).toBe(false);
   });
 
   it('takes the trace id out of a W3C traceparent and ignores anything else', () => {

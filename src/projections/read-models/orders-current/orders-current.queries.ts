@@ -79,3 +79,7 @@ export const addToCounts = (suffix: string) =>
          updated AS (UPDATE ${counts} AS c SET count = c.count + delta.delta FROM delta WHERE c.status = delta.status RETURNING c.status)
     INSERT INTO ${counts} (status, count)
     SELECT status, delta FROM delta WHERE status NOT IN (SELECT status FROM updated)`);
+
+/** $1 uuid: the row of one order, when support's repair folds its stream to nothing. */
+export const deleteRow = (suffix: string) =>
+  statement('orders_current_delete', suffix, (table) => `DELETE FROM ${table} WHERE order_id = $1::uuid`);

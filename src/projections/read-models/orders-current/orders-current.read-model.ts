@@ -1,8 +1,9 @@
+import { UnprocessableEventError } from '../../../infrastructure/event-consumers/consumer-failure';
 import type { RecordedEvent } from '../../../infrastructure/event-store/event-store.port';
-import type { OrderStatus } from '../../../shared/order-lifecycle';
+import { orderEventProblem, type OrderStatus } from '../../../shared/order-lifecycle';
 import type { ApplyResult, ReadModel, SqlClient } from '../../runtime/read-model';
 import { foldOrderRow, type OrderRow, orderIdOfStream } from './orders-current.fold';
-import { addToCounts, loadRows, type StoredOrderRow, upsertRows } from './orders-current.queries';
+import { addToCounts, deleteRow, loadRows, type StoredOrderRow, upsertRows } from './orders-current.queries';
 import {
   createOrdersCurrentTable,
   createOrderStatusCountsTable,
@@ -35,6 +36,7 @@ export class OrdersCurrentReadModel implements ReadModel {
     for (const event of events) {
       const orderId = orderIdOfStream(event.streamId);
       if (orderId === null) continue;
+      assertReadable(event);
       const list = byOrder.get(orderId);
       if (list) list.push(event);
       else byOrder.set(orderId, [event]);
@@ -69,6 +71,34 @@ export class OrdersCurrentReadModel implements ReadModel {
     }
     return { rowsChanged: changed.length };
   }
+
+  async reproject(client: SqlClient, streamId: string, events: readonly RecordedEvent[], suffix: string): Promise<ApplyResult> {
+    const orderId = orderIdOfStream(streamId);
+    if (orderId === null) return { rowsChanged: 0 };
+    const { rows } = await client.query<StoredOrderRow>({ ...loadRows(suffix), values: [[orderId]] });
+    const before = rows[0] ? fromStored(rows[0]) : undefined;
+    let after: OrderRow | undefined;
+    for (const event of events) {
+      assertReadable(event);
+      after = foldOrderRow(after, event);
+    }
+    const deltas = new Map<OrderStatus, number>();
+    if (before) deltas.set(before.status, -1);
+    if (after) deltas.set(after.status, (deltas.get(after.status) ?? 0) + 1);
+    if (after) await client.query({ ...upsertRows(suffix), values: columnsOf([after]) });
+    else if (before) await client.query({ ...deleteRow(suffix), values: [orderId] });
+    const counts = [...deltas].filter(([, delta]) => delta !== 0);
+    if (counts.length > 0) {
+      await client.query({ ...addToCounts(suffix), values: [counts.map(([status]) => status), counts.map(([, delta]) => String(delta))] });
+    }
+    return { rowsChanged: before || after ? 1 : 0 };
+  }
+}
+
+/** The fold trusts the event's shape: one it cannot read is refused here, by name, so the projector parks exactly it. */
+function assertReadable(event: RecordedEvent): void {
+  const problem = orderEventProblem(event);
+  if (problem !== null) throw new UnprocessableEventError(event, problem);
 }
 
 function fromStored(row: StoredOrderRow): OrderRow {
