@@ -9,6 +9,8 @@ const ISSUER = 'alexandrite';
 const EXTERNAL_ALGORITHMS = ['RS256', 'ES256'];
 /** Tokens remembered as verified; the oldest is forgotten beyond this. */
 const MAX_VERIFIED_TOKENS = 5_000;
+/** Control characters (NUL among them) and lone UTF-16 surrogates (with the u flag, \p{Cs} matches only those). */
+const UNUSABLE_SUBJECT = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
 
 interface ExternalIdentityProvider {
   keys: JWTVerifyGetKey;
@@ -78,8 +80,9 @@ export class JwtService {
       throw refusal(error, algorithm !== 'HS256');
     }
     const roles = Array.isArray(payload.roles) ? payload.roles.filter(isUserRole) : [];
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
-      throw unauthorized('INVALID_TOKEN', 'the token has no usable `sub` claim');
+    // `sub` becomes the actor id on events and the idempotency scope: text PostgreSQL can store, no control characters.
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200 || UNUSABLE_SUBJECT.test(payload.sub)) {
+      throw unauthorized('INVALID_TOKEN', 'the token has no usable `sub` claim (1-200 characters, no control characters)');
     }
     if (roles.length === 0) throw unauthorized('INVALID_TOKEN', 'the token has no known role in `roles`');
     const principal: Principal = Object.freeze({ kind: 'user', id: payload.sub, roles: Object.freeze(roles) as UserRole[] });
