@@ -64,11 +64,12 @@ describe('hardened inputs and security headers', () => {
 });
 
 /**
- * Inputs a hostile probe sent that once reached the database or overflowed
- * the stack and came back as 500 (issue 24, item 10): each is a 400 with a
- * code, with or without an Idempotency-Key, and the app stays ready.
+ * Inputs a hostile probe sent (issue 24): some reached the database or
+ * overflowed the stack and came back as 500; each is now a 4xx with a code,
+ * with or without an Idempotency-Key, and the app stays ready. Models that
+ * cannot be read are refused at upload, not found out at pricing.
  */
-describe('hostile inputs that once gave 500', () => {
+describe('inputs a hostile probe sent', () => {
   let app: TestApp;
   let customer: string;
 
@@ -120,5 +121,30 @@ describe('hostile inputs that once gave 500', () => {
       }
     }
     expect((await app.request('/health/ready')).status).toBe(200);
+  });
+
+  it('refuses at upload, with 422, an OBJ whose faces refer to vertex 0 or to vertices not defined', async () => {
+    const created = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'GOLD_750' } });
+    const { id } = (await created.json()) as { id: string };
+    const tetrahedron = 'v 0 0 0\nv 10 0 0\nv 0 10 0\nv 0 0 10\n';
+    const upload = (obj: string) =>
+      app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: obj, headers: { 'content-type': 'model/stl' } });
+    for (const [faces, problem] of [
+      ['f 0 3 2\nf 1 2 4\nf 2 3 4\nf 1 4 3\n', /line 5: .*vertex 0/],
+      ['f 1 3 2\nf 1 2 4\nf 2 3 4\nf 1 4 9\n', /line 8: .*vertex 9.*4/],
+      ['f 1 3 2\nf 1 2 4\nf 2/1/1 3/1/1 4/1/1\nf -1 -5 -2\n', /line 8: .*vertex -5.*4/],
+      ['f 1 3 2\nf 1 2 4\nf 2 3 4\nf 1 4 3 99999999999999999999\n', /line 8: .*vertex 99999999999999999999/],
+    ] as const) {
+      const response = await upload(tetrahedron + faces);
+      const body = (await response.json()) as { code: string; message: string };
+      expect({ faces, status: response.status, code: body.code }).toEqual({ faces, status: 422, code: 'INVALID_VERTEX_INDEX' });
+      expect(body.message).toMatch(problem);
+    }
+    // Negative indices count back from the last vertex; texture and normal indices after a slash are skipped.
+    const valid = await upload(`${tetrahedron}f -4 -2 -3\nf 1 2 4\nf 2//1 3//1 4//1\nf 1 4 3\n`);
+    expect(valid.status).toBe(200);
+    const order = (await (await app.request(`/api/shop/orders/${id}`, { token: customer })).json()) as { status: string; revision: number };
+    // The refused uploads left no event: the valid one is the order's second.
+    expect(order).toMatchObject({ status: 'FILE_UPLOADED', revision: 1 });
   });
 });
