@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, map, type Observable, of, switchMap, throwError } from 'rxjs';
 import type { Principal } from '../../auth/principal';
 import { ApiError } from '../api-error';
+import { CLIENT_CLOSED_REQUEST_STATUS } from '../client-abort';
 import { toApiError } from '../error-mapping';
 import { IdempotencyRepository } from './idempotency.repository';
 
@@ -51,8 +52,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
           switchMap((body) => from(this.repository.complete(scope, key, reply.statusCode, body)).pipe(map(() => body))),
           catchError((error: unknown) => {
             const apiError = toApiError(error);
+            // A request its client abandoned mid-body did not run: like our own failures, it releases the key for the retry.
             const settle =
-              apiError.status < 500
+              apiError.status < 500 && apiError.status !== CLIENT_CLOSED_REQUEST_STATUS
                 ? this.repository.complete(scope, key, apiError.status, apiError.toBody())
                 : this.repository.release(scope, key);
             return from(settle).pipe(switchMap(() => throwError(() => error)));
