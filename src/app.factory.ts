@@ -11,7 +11,7 @@ import { LoadShedding } from './infrastructure/http/load-shedding';
 import { ApiKeyRateLimitGate } from './infrastructure/http/rate-limit/api-key-rate-limit.hook';
 import { installRequestIdHeader, requestIdOf } from './infrastructure/http/request-id/request-id';
 import { documentRequestIds } from './infrastructure/http/request-id/request-id.swagger';
-import { createValidationPipe } from './infrastructure/http/validation';
+import { createValidationPipe, installJsonBodyChecks } from './infrastructure/http/validation';
 import { MODEL_CONTENT_TYPES } from './modules/shop/model-upload/model-request';
 
 /** Builds the Nest app on Fastify; main.ts and the e2e tests both start it this way. */
@@ -33,6 +33,8 @@ export async function createApp(settings: AppSettings): Promise<NestFastifyAppli
     http: { headersTimeout: http.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, http.headersTimeoutMs) },
   });
   installRequestIdHeader(fastify);
+  // Before guards and interceptors (the idempotency fingerprint) recurse into a body or store its text.
+  installJsonBodyChecks(fastify);
   // These hooks must come before the ones Nest adds while it wraps the instance (middleware, request logging).
   // The gate first: it refuses keys over their budget and marks accepted ones, which admission then counts as signed in.
   const rateLimitGate = ApiKeyRateLimitGate.installOn(fastify);

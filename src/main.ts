@@ -1,14 +1,14 @@
 // First: OpenTelemetry must patch http, pg... before anything requires them.
 import { stopTracing } from './tracing';
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import type { Logger as PinoLogger } from 'pino';
 import { createApp } from './app.factory';
 import { AppSettings } from './config/app-settings';
 import { type AppConfig, ConfigError, loadConfig } from './config/config';
 import { resolveSecrets } from './config/dev-secrets';
-import { type RunningEmbeddedPostgres, startEmbeddedPostgres } from './infrastructure/database/embedded-postgres';
+import { isDatabaseUnavailable } from './infrastructure/database/connection-errors';
+import { EmbeddedPostgresError, type RunningEmbeddedPostgres, startEmbeddedPostgres } from './infrastructure/database/embedded-postgres';
 import { shutDownGracefully } from './infrastructure/lifecycle/graceful-shutdown';
 import { createRootLogger } from './infrastructure/observability/logger';
 
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
         port: config.database.embeddedPort,
         persistent: true,
         onLog: (line) => log.debug({ postgres: line }),
+        onNotice: (message) => log.warn(message),
       });
       databaseUrl = await ensureDatabase(embedded.url, EMBEDDED_DATABASE);
       log.info(`embedded PostgreSQL ready on 127.0.0.1:${embedded.port} (data in ${config.database.embeddedDataDir})`);
@@ -83,11 +84,22 @@ async function main(): Promise<void> {
     await app.listen({ port: config.http.port, host: config.http.host });
     announce(log, config, app.getHttpServer().address());
   } catch (error) {
-    new Logger('Bootstrap').error(error);
-    log.fatal({ err: error }, 'start-up failed');
+    log.fatal({ err: error }, `start-up failed: ${describeStartupFailure(error, config)}`);
     await stopEmbedded();
     process.exit(1);
   }
+}
+
+/** What failed, and what to do where we know: never a bare `undefined`. */
+function describeStartupFailure(error: unknown, config: AppConfig): string {
+  const what = error instanceof Error ? error.message || error.name : error === undefined || error === null ? 'no reason was given (a library failed without an error)' : String(error);
+  if (error instanceof EmbeddedPostgresError) return what;
+  if (isDatabaseUnavailable(error)) {
+    return config.database.url
+      ? `${what}: the PostgreSQL in DATABASE_URL cannot be reached; is it running, and are host, port and credentials right? (Unset DATABASE_URL to use the embedded PostgreSQL.)`
+      : `${what}: the embedded PostgreSQL cannot be reached; see the lines above, or move DATA_DIR (${config.dataDir}) aside and start again.`;
+  }
+  return what;
 }
 
 /** The embedded server starts with only `postgres`; the app keeps its data in its own database. */

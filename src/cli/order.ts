@@ -139,7 +139,7 @@ async function developmentToken(): Promise<string> {
   const config = loadConfig(process.env);
   if (config.env === 'production') fail('give a support token with --token or ALEXANDRITE_TOKEN (no development tokens in production)', 2);
   const secrets = resolveSecrets(config);
-  return JwtService.sign(secrets.jwtSecret, 'support-cli', ['support'], 600);
+  return JwtService.sign(secrets.jwtSecret, 'support-cli', ['support'], 600, { audience: config.auth.audience });
 }
 
 function fail(message: string, exitCode: number): never {

@@ -91,6 +91,8 @@ const EnvSchema = z.object({
   AUTH_JWKS_URL: url(['http:', 'https:']).optional(),
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Longest a bearer token may be valid, from its `iat` (or from now) to its `exp`: a token that never expires is a leaked key. */
+  AUTH_TOKEN_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
   /** Which proxies' X-Forwarded-For to believe (per-IP limits): `true`, a hop count, or addresses/CIDRs. */
   TRUST_PROXY: z
     .string()
@@ -153,6 +155,10 @@ export interface AppConfig {
     jwtSecret: string | undefined;
     /** External identity provider (RS256/ES256 via JWKS); issuer and audience are required with it. */
     jwks: { url: string; issuer: string; audience: string } | undefined;
+    /** AUTH_JWT_AUDIENCE: every token (HS256 too) must name it in `aud`; unset, tokens must carry no `aud`. */
+    audience: string | undefined;
+    /** Every token must have `exp`, at most this many seconds after it was issued (`iat`; a missing or future `iat` counts as now). */
+    tokenMaxLifetimeSeconds: number;
   };
   /** Rate limits: shared in Redis when redisUrl is set, in process otherwise. */
   rateLimit: { redisUrl: string | undefined; anonymousRps: number; anonymousBurst: number; apiKeyDefaultRps: number };
@@ -256,6 +262,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     auth: {
       jwtSecret: env.JWT_SECRET,
       jwks: env.AUTH_JWKS_URL ? { url: env.AUTH_JWKS_URL, issuer: env.AUTH_JWT_ISSUER as string, audience: env.AUTH_JWT_AUDIENCE as string } : undefined,
+      audience: env.AUTH_JWT_AUDIENCE,
+      tokenMaxLifetimeSeconds: env.AUTH_TOKEN_MAX_LIFETIME_S,
     },
     rateLimit: {
       redisUrl: env.REDIS_URL,

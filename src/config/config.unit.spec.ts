@@ -103,4 +103,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).http.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
   });
+
+  it('reads the bearer token limits: a 24 h maximum lifetime by default, an audience only when configured', () => {
+    expect(loadConfig({}).auth).toMatchObject({ audience: undefined, tokenMaxLifetimeSeconds: 86_400 });
+    expect(loadConfig({ AUTH_JWT_AUDIENCE: 'alexandrite-api', AUTH_TOKEN_MAX_LIFETIME_S: '3600' }).auth).toMatchObject({ audience: 'alexandrite-api', tokenMaxLifetimeSeconds: 3600 });
+    for (const bad of ['0', '59', '2592001', '1.5', 'forever']) {
+      expect(() => loadConfig({ AUTH_TOKEN_MAX_LIFETIME_S: bad })).toThrow(/AUTH_TOKEN_MAX_LIFETIME_S/);
+    }
+  });
 });

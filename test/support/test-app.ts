@@ -61,7 +61,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     settings,
     token: (roles, sub) => {
       const list = Array.isArray(roles) ? roles : [roles];
-      return JwtService.sign(TEST_JWT_SECRET, sub ?? `${list[0]}-1`, list, 3600);
+      return JwtService.sign(TEST_JWT_SECRET, sub ?? `${list[0]}-1`, list, 3600, { audience: config.auth.audience });
     },
     metrics: () => fetch(app.get(MetricsServer).url),
     request: (path, init = {}) => {

@@ -9,6 +9,13 @@ const ISSUER = 'alexandrite';
 const EXTERNAL_ALGORITHMS = ['RS256', 'ES256'];
 /** Tokens remembered as verified; the oldest is forgotten beyond this. */
 const MAX_VERIFIED_TOKENS = 5_000;
+/** Control characters (NUL among them) and lone UTF-16 surrogates (with the u flag, \p{Cs} matches only those). */
+const UNUSABLE_SUBJECT = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
+
+export interface SignOptions {
+  /** The `aud` claim: the app's AUTH_JWT_AUDIENCE when it has one (settings.config.auth.audience). */
+  audience?: string | undefined;
+}
 
 interface ExternalIdentityProvider {
   keys: JWTVerifyGetKey;
@@ -20,12 +27,17 @@ interface ExternalIdentityProvider {
  * Bearer tokens with `sub` and `roles`: HS256 signed with JWT_SECRET (the
  * embedded default identity), and, when AUTH_JWKS_URL is set, RS256/ES256
  * tokens of an external identity provider, checked against its published
- * keys, issuer and audience. Each refusal has its own code.
+ * keys, issuer and audience. Every token must expire within
+ * AUTH_TOKEN_MAX_LIFETIME_S of being issued, and name AUTH_JWT_AUDIENCE in
+ * `aud` when one is configured (else carry no `aud`: a token addressed to
+ * another service is not for us). Each refusal has its own code.
  */
 @Injectable()
 export class JwtService {
   private readonly key: Uint8Array;
   private readonly external: ExternalIdentityProvider | undefined;
+  private readonly audience: string | undefined;
+  private readonly maxLifetimeSeconds: number;
   /**
    * Tokens already verified, until they expire. Nothing about a signed token
    * changes before its `exp` (there is no revocation list), so the answer is
@@ -35,20 +47,19 @@ export class JwtService {
 
   constructor(settings: AppSettings) {
     this.key = new TextEncoder().encode(settings.jwtSecret);
+    this.audience = settings.config.auth.audience;
+    this.maxLifetimeSeconds = settings.config.auth.tokenMaxLifetimeSeconds;
     const jwks = settings.config.auth.jwks;
     this.external = jwks
       ? { keys: createRemoteJWKSet(new URL(jwks.url), { timeoutDuration: 5_000, cooldownDuration: 30_000 }), issuer: jwks.issuer, audience: jwks.audience }
       : undefined;
   }
 
-  static async sign(secret: string, subject: string, roles: UserRole[], ttlSeconds: number): Promise<string> {
-    return new SignJWT({ roles })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(subject)
-      .setIssuer(ISSUER)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-      .sign(new TextEncoder().encode(secret));
+  static async sign(secret: string, subject: string, roles: UserRole[], ttlSeconds: number, options: SignOptions = {}): Promise<string> {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const token = new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(subject).setIssuer(ISSUER).setIssuedAt(issuedAt).setExpirationTime(issuedAt + ttlSeconds);
+    if (options.audience !== undefined) token.setAudience(options.audience);
+    return token.sign(new TextEncoder().encode(secret));
   }
 
   async verify(token: string): Promise<Principal> {
@@ -72,23 +83,41 @@ export class JwtService {
     try {
       payload =
         algorithm === 'HS256' || !external
-          ? (await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER })).payload
+          ? (await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, ...(this.audience === undefined ? {} : { audience: this.audience }) })).payload
           : (await jwtVerify(token, external.keys, { algorithms: EXTERNAL_ALGORITHMS, issuer: external.issuer, audience: external.audience })).payload;
     } catch (error) {
       throw refusal(error, algorithm !== 'HS256');
     }
+    this.assertExpiresInTime(payload);
+    if (this.audience === undefined && payload.aud !== undefined) {
+      throw unauthorized('TOKEN_CLAIM_INVALID', "the token's `aud` claim is not accepted: it is addressed to another service (this one has no AUTH_JWT_AUDIENCE)");
+    }
     const roles = Array.isArray(payload.roles) ? payload.roles.filter(isUserRole) : [];
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
-      throw unauthorized('INVALID_TOKEN', 'the token has no usable `sub` claim');
+    // `sub` becomes the actor id on events and the idempotency scope: text PostgreSQL can store, no control characters.
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200 || UNUSABLE_SUBJECT.test(payload.sub)) {
+      throw unauthorized('INVALID_TOKEN', 'the token has no usable `sub` claim (1-200 characters, no control characters)');
     }
     if (roles.length === 0) throw unauthorized('INVALID_TOKEN', 'the token has no known role in `roles`');
     const principal: Principal = Object.freeze({ kind: 'user', id: payload.sub, roles: Object.freeze(roles) as UserRole[] });
-    // Only tokens that expire are remembered (jose has just checked `exp` and `nbf`).
-    if (typeof payload.exp === 'number') {
-      if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
-      this.verified.set(token, { principal, expiresAtMs: payload.exp * 1000 });
-    }
+    // jose has just checked `exp` and `nbf`; every accepted token has an `exp`.
+    if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { principal, expiresAtMs: (payload.exp as number) * 1000 });
     return principal;
+  }
+
+  /** A token without `exp`, or valid for longer than AUTH_TOKEN_MAX_LIFETIME_S, is a key that never (or hardly ever) stops working. */
+  private assertExpiresInTime(payload: JWTPayload): void {
+    if (typeof payload.exp !== 'number') throw unauthorized('TOKEN_EXPIRY_MISSING', 'the token has no `exp` claim: bearer tokens must expire');
+    const now = Math.floor(Date.now() / 1000);
+    // A future `iat` would hide a long lifetime; a missing one says nothing: both count from now.
+    const issuedAt = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
+    const lifetime = payload.exp - issuedAt;
+    if (lifetime > this.maxLifetimeSeconds) {
+      throw unauthorized(
+        'TOKEN_LIFETIME_TOO_LONG',
+        `the token is valid for ${lifetime} s from its issue, more than the ${this.maxLifetimeSeconds} s allowed (AUTH_TOKEN_MAX_LIFETIME_S)`,
+      );
+    }
   }
 }
 

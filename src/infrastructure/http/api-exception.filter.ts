@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { withRequestId } from './api-error';
+import { CLIENT_CLOSED_REQUEST_STATUS } from './client-abort';
 import { toApiError } from './error-mapping';
 
 /** Every error leaves the app as `{ code, message, details?, requestId }`; never a stack trace. */
@@ -18,6 +19,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
 export function sendApiError(reply: FastifyReply, exception: unknown, request: FastifyRequest | undefined, logger: Logger): void {
   const error = toApiError(exception);
+  if (error.status === CLIENT_CLOSED_REQUEST_STATUS) {
+    // Nobody is left to answer; the access log line says "request aborted" too.
+    logger.debug({ code: error.code, method: request?.method, url: request?.url, requestId: request?.id }, 'client closed the connection before its request was complete');
+    return;
+  }
   if (error.status >= 500) {
     logger.error({ err: exception, method: request?.method, url: request?.url, requestId: request?.id }, 'request failed');
   }

@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { isDatabaseUnavailable, isStatementTimeout } from '../database/connection-errors';
 import { EventStoreUnavailableError } from '../event-store/event-store.port';
 import { ApiError } from './api-error';
+import { CLIENT_CLOSED_REQUEST, CLIENT_CLOSED_REQUEST_STATUS, isClientAbortError } from './client-abort';
 
 /**
  * Turns any thrown value into an ApiError. Modules register translators for
@@ -42,6 +43,10 @@ const HTTP_CODES: Record<number, string> = {
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  // Before the database check: its ECONNRESET is the client's socket.
+  if (isClientAbortError(error)) {
+    return new ApiError(CLIENT_CLOSED_REQUEST_STATUS, CLIENT_CLOSED_REQUEST, 'the client closed the connection before its request was complete');
+  }
   for (const translate of translators) {
     const translated = translate(error);
     if (translated) return translated;

@@ -1,4 +1,5 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error';
 
 /**
@@ -33,7 +34,9 @@ function flatten(errors: ValidationError[], prefix = ''): Array<{ field: string;
 /**
  * Model uploads are parsed as raw streams for any route; a route that
  * expects a JSON body and gets such a stream answers 415 (not a 500 from
- * validating a stream), after letting the body flow away.
+ * validating a stream), after letting the body flow away. JSON bodies were
+ * already checked by the hook below; query, route and custom parameters are
+ * checked here.
  */
 class JsonBodyValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -41,43 +44,51 @@ class JsonBodyValidationPipe extends ValidationPipe {
       value.resume();
       throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'this endpoint takes a JSON body: send Content-Type: application/json');
     }
-    // Deeply nested JSON parses fine but would overflow the stack of the recursive DTO transformation.
-    if (metadata.type === 'body' && nestingDepthExceeds(value, MAX_BODY_DEPTH)) {
-      throw new ApiError(400, 'BODY_TOO_DEEP', `the JSON body is nested deeper than ${MAX_BODY_DEPTH} levels`);
-    }
-    // PostgreSQL text and jsonb cannot hold U+0000; refused here rather than failing in the database.
-    if (containsNulCharacter(value)) throw new ApiError(400, 'NUL_CHARACTER', 'text values must not contain the NUL character (U+0000)');
+    if (metadata.type !== 'body') assertStorableInput(value);
     return super.transform(value, metadata);
   }
 }
 
-const MAX_BODY_DEPTH = 32;
-
-function containsNulCharacter(root: unknown): boolean {
-  const pending: unknown[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) return true;
-    } else if (typeof value === 'object' && value !== null) {
-      for (const [key, child] of Object.entries(value)) {
-        if (key.includes('\u0000')) return true;
-        pending.push(child);
-      }
-    }
-  }
-  return false;
+/**
+ * Every parsed JSON body is checked right after parsing, before the guard,
+ * the idempotency fingerprint or the validation pipe touch it: these all
+ * recurse, and the database refuses text that JSON can carry.
+ */
+export function installJsonBodyChecks(fastify: FastifyInstance): void {
+  fastify.addHook('preValidation', async (request) => {
+    if (request.body !== undefined && !isStream(request.body)) assertStorableInput(request.body);
+  });
 }
 
-function nestingDepthExceeds(root: unknown, limit: number): boolean {
+export const MAX_BODY_DEPTH = 32;
+
+/**
+ * Refuses, without recursing, what would fail later as a 500: nesting deeper
+ * than MAX_BODY_DEPTH (it overflows the stack of the recursive DTO
+ * transformation and of JSON.stringify), U+0000 (PostgreSQL text and jsonb
+ * cannot hold it) and a lone UTF-16 surrogate (JSON's "\ud800" parses, but
+ * it is no character: PostgreSQL refuses it in jsonb), in values and keys.
+ */
+export function assertStorableInput(root: unknown): void {
   const pending: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 0 }];
   while (pending.length > 0) {
     const { value, depth } = pending.pop() as { value: unknown; depth: number };
-    if (typeof value !== 'object' || value === null) continue;
-    if (depth >= limit) return true;
-    for (const child of Object.values(value)) pending.push({ value: child, depth: depth + 1 });
+    if (typeof value === 'string') {
+      assertStorableText(value);
+    } else if (typeof value === 'object' && value !== null) {
+      if (depth >= MAX_BODY_DEPTH) throw new ApiError(400, 'BODY_TOO_DEEP', `the JSON body is nested deeper than ${MAX_BODY_DEPTH} levels`);
+      for (const [key, child] of Object.entries(value)) {
+        assertStorableText(key);
+        pending.push({ value: child, depth: depth + 1 });
+      }
+    }
   }
-  return false;
+}
+
+function assertStorableText(text: string): void {
+  if (text.includes('\u0000')) throw new ApiError(400, 'NUL_CHARACTER', 'text values must not contain the NUL character (U+0000)');
+  // With the u flag, \p{Cs} matches only surrogates that are not half of a pair.
+  if (/\p{Cs}/u.test(text)) throw new ApiError(400, 'INVALID_UNICODE', 'text values must be well-formed Unicode: a lone UTF-16 surrogate (such as \\ud800) is not a character');
 }
 
 function isStream(value: unknown): value is NodeJS.ReadableStream {

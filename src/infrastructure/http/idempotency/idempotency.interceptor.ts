@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, map, type Observable, of, switchMap, throwError } from 'rxjs';
 import { AppSettings } from '../../../config/app-settings';
 import { ApiError, type ApiErrorBody, withRequestId } from '../api-error';
+import { CLIENT_CLOSED_REQUEST_STATUS } from '../client-abort';
 import { toApiError } from '../error-mapping';
 import type { AuthenticatedRequest } from '../request-context';
 import { type IdempotencyClaim, IdempotencyRepository } from './idempotency.repository';
@@ -151,7 +152,8 @@ const RETRYABLE_CONFLICTS = new Set(['CONCURRENT_MODIFICATION']);
 
 /** Answers that tell the client to retry: storing them would answer every retry with "retry". */
 function isRetryable(error: ApiError): boolean {
-  return error.status >= 500 || error.status === 429 || error.status === 408 || (error.status === 409 && RETRYABLE_CONFLICTS.has(error.code));
+  // A request its client abandoned mid-body (499) did not run: it releases the key for the retry too.
+  return error.status >= 500 || error.status === CLIENT_CLOSED_REQUEST_STATUS || error.status === 429 || error.status === 408 || (error.status === 409 && RETRYABLE_CONFLICTS.has(error.code));
 }
 
 /** SHA-256 of method, path with query, and body (the JSON, or the SHA-256 of a streamed body). */

@@ -15,6 +15,13 @@ export const httpRequestDuration = histogram(
   LATENCY_BUCKETS,
 );
 
+/** Not answered, so not in http_requests_total: the client hung up before its request was complete (a 499 to proxies). */
+export const httpClientClosedRequests = counter(
+  'alexandrite_http_client_closed_requests_total',
+  'Requests whose client closed the connection before the request was complete (no answer sent), by route template',
+  ['module', 'method', 'route'],
+);
+
 /** Requests that matched no route share one label value, so a scan of random URLs cannot explode the series count. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -34,7 +41,8 @@ export function statusClass(statusCode: number): string {
  * Fastify's onResponse hook sees every answer, including the 401s of the
  * auth guard, 404s of unknown URLs and errors Nest turned into responses.
  * The route label is Fastify's route template (`/api/shop/orders/:id`),
- * never the raw URL, so ids do not become label values.
+ * never the raw URL, so ids do not become label values. A request whose
+ * client hangs up first is counted apart (onRequestAbort).
  */
 export function installHttpMetrics(fastify: FastifyInstance): void {
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
@@ -42,6 +50,11 @@ export function installHttpMetrics(fastify: FastifyInstance): void {
     const labels = { module: moduleOfRoute(route), method: request.method, route, status_class: statusClass(reply.statusCode) };
     httpRequests.inc(labels);
     httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request: FastifyRequest, done: () => void) => {
+    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    httpClientClosedRequests.inc({ module: moduleOfRoute(route), method: request.method, route });
     done();
   });
 }

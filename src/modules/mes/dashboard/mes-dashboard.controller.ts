@@ -46,7 +46,7 @@ export class MesDashboardController {
   @ApiResponse({ status: 200, description: '{ ticket, expiresInSeconds }' })
   @ApiErrorResponses(401, 403)
   async streamTicket(@CurrentPrincipal() principal: Principal): Promise<{ ticket: string; expiresInSeconds: number }> {
-    const ticket = await JwtService.sign(this.settings.jwtSecret, principal.id, ['operator'], STREAM_TICKET_SECONDS);
+    const ticket = await JwtService.sign(this.settings.jwtSecret, principal.id, ['operator'], STREAM_TICKET_SECONDS, { audience: this.settings.config.auth.audience });
     return { ticket, expiresInSeconds: STREAM_TICKET_SECONDS };
   }
 

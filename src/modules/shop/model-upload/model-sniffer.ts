@@ -1,11 +1,14 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { ObjLineScanner } from './obj-line-scanner';
 
 /**
  * Recognises a 3D model while its bytes stream past on their way to blob
  * storage, so an upload is judged without holding the file in memory:
  * binary STL by its header (84 + 50 x n bytes), ASCII STL by `solid` ...
- * `endfacet` ... `endsolid`, OBJ by its `v` and `f` lines. Geometry checks
- * (watertight, manifold, size) belong to pricing, which reads the stored file.
+ * `endfacet` ... `endsolid`, OBJ by its `v` and `f` lines, whose vertex
+ * references must point at vertices defined before them (as STL's structure
+ * must hold together). Geometry checks (watertight, manifold, size) belong
+ * to pricing, which reads the stored file.
  */
 export type SniffedFormat = 'stl-binary' | 'stl-ascii' | 'obj';
 
@@ -13,7 +16,14 @@ export type SniffResult =
   | { ok: true; format: SniffedFormat; triangleCount: number; sizeBytes: number }
   | { ok: false; code: ModelRejectionCode; message: string };
 
-export type ModelRejectionCode = 'EMPTY_BODY' | 'UNRECOGNISED_MODEL_FORMAT' | 'TRIANGLE_COUNT_MISMATCH' | 'TRUNCATED_MODEL' | 'EMPTY_MODEL';
+export type ModelRejectionCode =
+  | 'EMPTY_BODY'
+  | 'UNRECOGNISED_MODEL_FORMAT'
+  | 'TRIANGLE_COUNT_MISMATCH'
+  | 'TRUNCATED_MODEL'
+  | 'EMPTY_MODEL'
+  | 'INVALID_VERTEX_INDEX'
+  | 'MALFORMED_FACE';
 
 const HEADER_BYTES = 84;
 const TRIANGLE_BYTES = 50;
@@ -28,8 +38,7 @@ export class ModelSniffer extends Transform {
   // Text statistics, counted across chunk boundaries through a small carry-over.
   private carry = '';
   private endfacets = 0;
-  private objFaces = 0;
-  private objVertices = 0;
+  private readonly obj = new ObjLineScanner();
   private firstToken = '';
   private lead = '';
   private tail = '';
@@ -45,6 +54,11 @@ export class ModelSniffer extends Transform {
     callback(null, chunk);
   }
 
+  override _flush(callback: TransformCallback): void {
+    if (!this.sawBinaryByte) this.obj.end();
+    callback();
+  }
+
   private scanText(chunk: Buffer): void {
     for (const byte of chunk) {
       if (isBinaryByte(byte)) {
@@ -52,6 +66,7 @@ export class ModelSniffer extends Transform {
         return;
       }
     }
+    this.obj.write(chunk);
     const chunkText = chunk.toString('latin1');
     const text = this.carry + chunkText;
     if (this.lead.length < 64) {
@@ -62,8 +77,6 @@ export class ModelSniffer extends Transform {
       if (this.firstToken) this.lead = ' '.repeat(64);
     }
     this.endfacets += countMatches(text, /\bendfacet\b/gi, this.carry.length);
-    this.objFaces += countMatches(text, /(?:^|\n)[ \t]*f[ \t]/g, this.carry.length);
-    this.objVertices += countMatches(text, /(?:^|\n)[ \t]*v[ \t]/g, this.carry.length);
     // Keep enough to see a token split across chunks, but never re-count it.
     this.carry = text.slice(-16);
     this.tail = (this.tail + chunkText).slice(-64);
@@ -84,8 +97,11 @@ export class ModelSniffer extends Transform {
       const binary = this.binaryResult();
       return binary.ok ? binary : { ok: false, code: 'EMPTY_MODEL', message: 'ASCII STL without a single facet' };
     }
-    if (this.objVertices > 0 && this.objFaces > 0) return { ok: true, format: 'obj', triangleCount: this.objFaces, sizeBytes: this.sizeBytes };
-    if (this.objVertices > 0) return { ok: false, code: 'EMPTY_MODEL', message: 'OBJ file with vertices but no faces' };
+    if (this.obj.vertices > 0 && this.obj.faces > 0) {
+      const fault = this.obj.fault;
+      return fault ? { ok: false, ...fault } : { ok: true, format: 'obj', triangleCount: this.obj.faces, sizeBytes: this.sizeBytes };
+    }
+    if (this.obj.vertices > 0) return { ok: false, code: 'EMPTY_MODEL', message: 'OBJ file with vertices but no faces' };
     return this.binaryResult();
   }
 

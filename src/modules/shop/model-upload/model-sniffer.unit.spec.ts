@@ -74,4 +74,26 @@ describe('ModelSniffer', () => {
   ])('refuses %s as an unrecognised format', async (_label, bytes) => {
     expect(await sniff(bytes)).toMatchObject({ ok: false, code: expect.stringMatching(/UNRECOGNISED_MODEL_FORMAT|TRUNCATED_MODEL/) });
   });
+
+  describe('OBJ faces must refer to vertices defined before them, as pricing parses them', () => {
+    const tetrahedron = '# tetrahedron\r\nv 0 0 0\r\nv 1 0 0\r\nV 0 1 0\r\nv 0 0 1 1.0\r\nvn 0 0 1\r\n';
+
+    it.each([1, 3, 4096])('accepts references with texture and normal indices, negative ones and trailing comments (chunks of %i bytes)', async (chunkSize) => {
+      const obj = `${tetrahedron}f 1/1/1 3/1/1 2/1/1\r\nf -4//1 -3//1 -1//1 # comment\r\n  F\t2 3 4\r\nf 1 4 3`;
+      expect(await sniff(Buffer.from(obj), chunkSize)).toMatchObject({ ok: true, format: 'obj', triangleCount: 4 });
+    });
+
+    it.each([
+      ['vertex 0', 'f 1 3 2\nf 0 2 4\n', 'INVALID_VERTEX_INDEX', 'line 8: face refers to vertex 0; OBJ vertex indices start at 1 (or count back from -1)'],
+      ['a vertex past the last', 'f 1 3 2\nf 1 2 5/1\n', 'INVALID_VERTEX_INDEX', 'line 8: face refers to vertex 5, but only 4 are defined before it'],
+      ['a negative index past the first', 'f -1 -2 -3\nf -1 -5 -2\n', 'INVALID_VERTEX_INDEX', 'line 8: face refers to vertex -5, but only 4 are defined before it'],
+      ['a vertex defined only after the face', 'f 1 2 3\nf 1 2 5\nv 2 2 2\n', 'INVALID_VERTEX_INDEX', 'line 8: face refers to vertex 5, but only 4 are defined before it'],
+      ['a reference that is no number', 'f 1 2 x\n', 'MALFORMED_FACE', 'line 7: expected a vertex reference, found "x"'],
+      ['a face of two vertices', 'f 1 2 3\nf 1 2 # a line, not a face\n', 'MALFORMED_FACE', 'line 8: a face needs at least 3 vertices, found 2'],
+    ])('refuses a face with %s, naming its line', async (_label, faces, code, message) => {
+      for (const chunkSize of [1, 7, 4096]) {
+        expect(await sniff(Buffer.from(tetrahedron.replaceAll('\r', '') + faces), chunkSize)).toEqual({ ok: false, code, message });
+      }
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { finished } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppSettings } from '../../../config/app-settings';
 import type { Principal } from '../../../infrastructure/auth/principal';
@@ -59,6 +60,10 @@ export class ModelUploadService {
     const blobKey = `models/${orderId}/${randomUUID()}`;
     const sniffer = new ModelSniffer();
     body.pipe(sniffer);
+    // pipe() does not pass errors on: without this, a client hanging up mid-body would leave the blob write waiting forever.
+    const stopWatching = finished(body, (error) => {
+      if (error) sniffer.destroy(error);
+    });
     let stored;
     try {
       stored = await this.blobs.put(blobKey, sniffer, { maxBytes: this.maxBytes, contentType: 'application/octet-stream' });
@@ -67,6 +72,8 @@ export class ModelUploadService {
       discard(body);
       if (error instanceof BlobTooLargeError) throw this.tooLarge();
       throw error;
+    } finally {
+      stopWatching();
     }
 
     const verdict = sniffer.result();
