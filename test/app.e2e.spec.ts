@@ -29,7 +29,7 @@ describe('the app over HTTP', () => {
   it('answers an unknown route with a 404 in the error shape', async () => {
     const response = await app.request('/api/nope');
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ code: 'ROUTE_NOT_FOUND', message: 'no route GET /api/nope' });
+    expect(await response.json()).toEqual({ code: 'ROUTE_NOT_FOUND', message: 'no route GET /api/nope', requestId: response.headers.get('x-request-id') });
   });
 
   it('serves the OpenAPI document', async () => {

@@ -80,6 +80,7 @@ describe('request ids', () => {
       ['/api/shop/orders/not-a-uuid', { token: customer }],
       [`/api/shop/orders/${crypto.randomUUID()}`, { token: customer }],
       ['/api/no-such-route', {}],
+      ['/api/shop/orders', { method: 'POST', token: customer, headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-1' }, body: '['.repeat(50) + ']'.repeat(50) }],
       ['/api/shop/orders', { method: 'POST', token: customer, headers: { 'content-type': 'application/json' }, body: '{"material": ' }],
       ['/api/shop/orders', { method: 'POST', token: customer, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ material: 'x'.repeat(2_000_000) }) }],
     ];
