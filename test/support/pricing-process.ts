@@ -6,7 +6,7 @@ const ROOT = join(__dirname, '..', '..');
 export interface AppProcess {
   child: ChildProcess;
   /** Everything the process wrote, for failure messages. */
-  output(): string;
+  output: () => string;
   exited: Promise<number | null>;
 }
 
