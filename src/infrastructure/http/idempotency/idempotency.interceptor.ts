@@ -48,7 +48,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         }
         return next.handle().pipe(
           // Stored before the response leaves, so an immediate retry is a replay.
-          switchMap((body) => from(this.repository.complete(scope, key, reply.statusCode, body)).pipe(map(() => body))),
+          switchMap((body: unknown) => from(this.repository.complete(scope, key, reply.statusCode, body)).pipe(map(() => body))),
           catchError((error: unknown) => {
             const apiError = toApiError(error);
             const settle =
