@@ -4,6 +4,7 @@ import { EventStore } from '../src/infrastructure/event-store/event-store.port';
 import { DashboardPageCache } from '../src/modules/mes/dashboard/dashboard-page-cache';
 import { Projector } from '../src/projections/runtime/projector';
 import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
+import type { OrderStatus } from '../src/shared/order-lifecycle/statuses';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/until';
@@ -18,7 +19,8 @@ interface Item {
 interface DashboardPage {
   items: Item[];
   nextCursor: string | null;
-  counts: Record<string, number>;
+  /** Every status, zero included. */
+  counts: Record<OrderStatus, number>;
 }
 interface SseEvent {
   id?: string;

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- the app's modules are required after the OpenTelemetry SDK has started, as main.ts does */
+import { SpanKind } from '@opentelemetry/api';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
@@ -74,7 +76,7 @@ describe('tracing across the asynchronous steps', () => {
     expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const [, traceId, parentSpanId] = (traceparent as string).split('-');
 
-    const server = await waitFor(() => spans().find((span) => span.kind === 1 /* SERVER */ && span.spanContext().spanId === parentSpanId));
+    const server = await waitFor(() => spans().find((span) => span.kind === SpanKind.SERVER && span.spanContext().spanId === parentSpanId));
     expect(server).toBeDefined();
     expect(server.spanContext().traceId).toBe(traceId);
 
@@ -117,7 +119,7 @@ describe('tracing across the asynchronous steps', () => {
 
     const line = await waitForLine((entry) => entry.msg === 'request completed' && (entry.req as { url?: string })?.url === `/api/shop/orders/${id}`);
     expect(line).toMatchObject({ service: 'alexandrite', level: 30, order_id: id, res: { statusCode: 200 } });
-    const server = spans().find((span) => span.kind === 1 && span.spanContext().spanId === line.span_id);
+    const server = spans().find((span) => span.kind === SpanKind.SERVER && span.spanContext().spanId === line.span_id);
     expect(server?.spanContext().traceId).toBe(line.trace_id);
     expect(server?.attributes['http.route'] ?? server?.attributes['url.path'] ?? server?.name).toBeDefined();
 

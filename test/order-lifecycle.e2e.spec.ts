@@ -297,7 +297,7 @@ describe('order lifecycle over HTTP', () => {
         body: chunked,
         duplex: 'half',
         headers: { authorization: `Bearer ${customer}`, 'content-type': 'application/octet-stream' },
-      } as RequestInit);
+      });
       await expectError(response, 413, 'MODEL_TOO_LARGE');
       expect(await streamTypes(other)).toEqual(['OrderInitiated']);
     });

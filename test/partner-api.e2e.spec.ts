@@ -115,7 +115,7 @@ describe('partner API keys and the partner orders API', () => {
       [`/${ordersOfA}/model`, { method: 'PUT', body: boxStl(), headers: { 'content-type': 'model/stl' } }],
       [`/${shopId}`, {}],
     ] as const) {
-      const response = await partner(b.key, path, init as RequestInit);
+      const response = await partner(b.key, path, init);
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ code: 'ORDER_NOT_FOUND' });
     }

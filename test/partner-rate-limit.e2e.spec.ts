@@ -79,7 +79,7 @@ describe('partner rate limits', () => {
       // One sustained point per second plus 6 for spikes: 7 requests in the first second, shared or not.
       const key = await createPartnerKey(first, 'shared-partner', { rps: 1, burst: 6 });
       // The replicas share the key's row as they would share a database; copy it into the second one's.
-      const [row] = await first.app.get(DataSource).query('SELECT * FROM partner_api_keys WHERE id = $1', [key.id]);
+      const [row] = await first.app.get(DataSource).query<[Record<string, unknown>]>('SELECT * FROM partner_api_keys WHERE id = $1', [key.id]);
       await second.app
         .get(DataSource)
         .query('INSERT INTO partner_api_keys (id, partner_id, name, prefix, key_hash, rps, burst) VALUES ($1, $2, $3, $4, $5, $6, $7)', [

@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { EventStore } from '../src/infrastructure/event-store/event-store.port';
 import { submitShopOrder } from './support/pricing-helpers';
-import { type AppProcess, spawnBuiltApp, waitFor } from './support/pricing-process';
+import { type AppProcess, buildApp, spawnBuiltApp, waitFor } from './support/pricing-process';
 import { boxStl } from './support/stl';
 import { startTestApp, TEST_CARRIER_SECRET, TEST_JWT_SECRET, type TestApp } from './support/test-app';
 
@@ -20,10 +18,7 @@ describe('pricing survives SIGKILL mid-calculation', () => {
   const children: AppProcess[] = [];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(__dirname, '..', 'node_modules', '.bin', 'swc'), 'src', 'bench', '-d', 'dist', '--copy-files', '--quiet'], {
-      cwd: join(__dirname, '..'),
-      stdio: 'ignore',
-    });
+    buildApp();
     app = await startTestApp({ PRICING_WORKER_ENABLED: 'false' });
     db = new Client({ connectionString: app.database.url });
     await db.connect();

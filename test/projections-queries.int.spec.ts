@@ -64,7 +64,7 @@ describe('orders_current query plans', () => {
     await database?.drop();
   });
 
-  async function plan(statement: { text: string }, values: unknown[]): Promise<PlanNode[]> {
+  async function plan(statement: { text: string }, values: Array<string | number | null | string[]>): Promise<PlanNode[]> {
     const name = `explain_${Math.random().toString(36).slice(2)}`;
     await sql.query(`PREPARE ${name} AS ${statement.text}`);
     try {

@@ -5,6 +5,8 @@ import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+/** A table row as the page functions below use it (no DOM lib in the tsconfig: playwright's Element is untyped here). */
+type Row = { getAttribute(name: string): string | null };
 
 describe('the /support page in headless Chromium', () => {
   let app: TestApp;
@@ -62,7 +64,7 @@ describe('the /support page in headless Chromium', () => {
     await lookUp(page, id);
 
     await page.waitForSelector('#events tr[data-revision="2"]');
-    const events = await page.$$eval('#events tr', (rows) => rows.map((row) => [row.getAttribute('data-revision'), row.getAttribute('data-type')]));
+    const events = await page.$$eval('#events tr', (rows: Row[]) => rows.map((row) => [row.getAttribute('data-revision'), row.getAttribute('data-type')]));
     expect(events).toEqual([
       ['0', 'OrderInitiated'],
       ['1', 'ModelUploaded'],
@@ -74,7 +76,7 @@ describe('the /support page in headless Chromium', () => {
     expect(first).toContain(`trace ${TRACE_ID}`);
     expect(first).toContain('initiated');
     expect(await page.locator('#events tr[data-revision="2"] td.status').textContent()).toBe('submitted');
-    expect(await page.$$eval('#periods tr', (rows) => rows.map((row) => row.getAttribute('data-status')))).toEqual(['INITIATED', 'FILE_UPLOADED', 'SUBMITTED']);
+    expect(await page.$$eval('#periods tr', (rows: Row[]) => rows.map((row) => row.getAttribute('data-status')))).toEqual(['INITIATED', 'FILE_UPLOADED', 'SUBMITTED']);
     expect(await page.locator('#periods tr[data-status="SUBMITTED"]').innerText()).toMatch(/still there/);
 
     expect(await page.locator('#d-status').textContent()).toBe('submitted');

@@ -30,9 +30,13 @@ const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 const log: Array<{ t: number; what: string }> = [];
 const mark = (what: string) => log.push({ t: performance.now(), what });
 
-function patch(proto: any, name: string, label: (args: unknown[], result: unknown, started: number) => string | undefined): void {
-  const original = proto[name];
-  proto[name] = async function (this: unknown, ...args: unknown[]) {
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+/** Wraps a prototype's method to log how long each call took (a diagnostic: these methods are not public). */
+function patch(proto: object, name: string, label: (args: unknown[], result: unknown, started: number) => string | undefined): void {
+  const methods = proto as Record<string, Method>;
+  const original = methods[name]!;
+  methods[name] = async function (this: unknown, ...args: unknown[]) {
     const started = performance.now();
     const result = await original.apply(this, args);
     const text = label(args, result, started);
@@ -71,8 +75,9 @@ async function main(): Promise<void> {
     patch(PostgresEventStore.prototype, 'hasEventsAfter', (_a, r, s) => `hasEventsAfter -> ${String(r)} (took ${(performance.now() - s).toFixed(1)})`);
     patch(AppendNotifier.prototype, 'send', () => 'NOTIFY appended sent');
     patch(MesDashboardRepository.prototype, 'changesSince', (_a, r, s) => `changesSince -> ${(r as unknown[]).length} (took ${(performance.now() - s).toFixed(1)})`);
-    const emit = (OrderChangeFeed.prototype as any).emit;
-    (OrderChangeFeed.prototype as any).emit = function (this: unknown, position: unknown) {
+    const feed = OrderChangeFeed.prototype as unknown as Record<'emit', Method>;
+    const emit = feed.emit;
+    feed.emit = function (this: unknown, position: unknown) {
       mark(`orders_changed heard ${String(position).slice(-6)}`);
       return emit.call(this, position);
     };
@@ -84,8 +89,8 @@ async function main(): Promise<void> {
     const client = new Client({ connectionString: database.url });
     await client.connect();
     for (;;) {
-      const { rows } = await client.query(`SELECT (SELECT max(position) FROM event_store.events) = (SELECT position FROM projection_checkpoints WHERE projection='read-models') AS done`);
-      if (rows[0].done) break;
+      const { rows } = await client.query<{ done: boolean }>(`SELECT (SELECT max(position) FROM event_store.events) = (SELECT position FROM projection_checkpoints WHERE projection='read-models') AS done`);
+      if (rows[0]?.done) break;
       await sleep(300);
     }
     await sleep(2000);
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
       for (;;) {
         const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
         if (chunk.done) return;
-        buffer += decoder.decode(chunk.value, { stream: true });
+        buffer += decoder.decode(chunk.value as Uint8Array, { stream: true });
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
@@ -156,7 +161,7 @@ async function explainPlans(client: Client): Promise<void> {
   const { rows } = await client.query<{ p: string }>('SELECT max(position)::text AS p FROM event_store.events');
   const head = rows[0]!.p;
   await client.query(`SET plan_cache_mode = force_generic_plan`);
-  const statements: Array<[string, string, unknown[]]> = [
+  const statements: Array<[string, string, Array<string | number | null | string[]>]> = [
     ['any_after', ANY_EVENT_AFTER.text, [head]],
     ['read_all', READ_ALL.text, [head, 1000]],
     ['page', DASHBOARD_PAGE.text, [['MANUFACTURING_APPROVED', 'MANUFACTURING_STARTED', 'MANUFACTURING_COMPLETED', 'PACKAGING'], '-infinity', '00000000-0000-0000-0000-000000000000', 51, null, null]],
@@ -167,7 +172,7 @@ async function explainPlans(client: Client): Promise<void> {
   for (const [name, text, values] of statements) {
     const prepared = `diag_${name}`;
     await client.query(`PREPARE ${prepared} AS ${text}`);
-    const args = values.map((v) => (Array.isArray(v) ? `ARRAY[${v.map((x) => `'${String(x)}'`).join(',')}]` : v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v)}'`)).join(', ');
+    const args = values.map((v) => (Array.isArray(v) ? `ARRAY[${v.map((x) => `'${x}'`).join(',')}]` : v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v}'`)).join(', ');
     const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE ${prepared}${args ? `(${args})` : ''}`);
     console.log(`=== ${name}\n${plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')}`);
   }

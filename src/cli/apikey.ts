@@ -90,7 +90,7 @@ async function openDatabase(config: AppConfig): Promise<{ url: string; stop?: ()
   }
   const url = new URL(serverUrl);
   url.pathname = `/${EMBEDDED_DATABASE}`;
-  return { url: url.toString(), ...(embedded ? { stop: embedded.stop } : {}) };
+  return { url: url.toString(), ...(embedded ? { stop: () => embedded.stop() } : {}) };
 }
 
 function describe(key: ApiKeySummary): string {

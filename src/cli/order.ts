@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   try {
     response = await fetch(new URL(path(), baseUrl), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
   } catch (error) {
-    fail(`cannot reach the app at ${baseUrl} (${(error as Error).cause ?? (error as Error).message}); is it running (npm start)?`, 1);
+    const { cause, message } = error as Error;
+    fail(`cannot reach the app at ${baseUrl} (${cause instanceof Error ? cause.message : message}); is it running (npm start)?`, 1);
   }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -6,11 +6,16 @@ const ROOT = join(__dirname, '..', '..');
 export interface AppProcess {
   child: ChildProcess;
   /** Everything the process wrote, for failure messages. */
-  output(): string;
+  output: () => string;
   exited: Promise<number | null>;
 }
 
-/** The built app (`npm run build` first) as a real child process, so a test can SIGKILL it. */
+/** `nest build` (nest-cli.json: swc, src and bench into dist), as `npm run build` does. */
+export function buildApp(): void {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The built app (`buildApp()` or `npm run build` first) as a real child process, so a test can SIGKILL it. */
 export function spawnBuiltApp(env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,

@@ -16,7 +16,7 @@ export function boxStl(x = 10, y = 10, z = 4): Buffer {
   faces.forEach((face, index) => {
     const offset = 84 + index * 50 + 12;
     face.forEach((vertex, corner) => {
-      for (let axis = 0; axis < 3; axis++) buffer.writeFloatLE(v[vertex]![axis]!, offset + corner * 12 + axis * 4);
+      for (let axis = 0; axis < 3; axis++) buffer.writeFloatLE(v[vertex][axis]!, offset + corner * 12 + axis * 4);
     });
   });
   return buffer;

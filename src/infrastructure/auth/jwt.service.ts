@@ -10,6 +10,7 @@ const EXTERNAL_ALGORITHMS = ['RS256', 'ES256'];
 /** Tokens remembered as verified; the oldest is forgotten beyond this. */
 const MAX_VERIFIED_TOKENS = 5_000;
 /** Control characters (NUL among them) and lone UTF-16 surrogates (with the u flag, \p{Cs} matches only those). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNUSABLE_SUBJECT = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
 
 export interface SignOptions {

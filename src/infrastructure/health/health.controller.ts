@@ -28,7 +28,7 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: database, event store, blob storage and the other registered checks' })
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const checks = this.registry.all().map((readiness) => () => this.run(readiness.name, readiness.check));
+    const checks = this.registry.all().map((readiness) => () => this.run(readiness.name, () => readiness.check()));
     // Readiness turns false first when the process is asked to stop.
     if (this.shutdown.stopping) checks.push(async () => this.indicators.check('shutdown').down({ message: 'shutting down' }));
     try {

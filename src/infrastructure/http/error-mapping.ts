@@ -80,12 +80,8 @@ export function toApiError(error: unknown): ApiError {
 function fromHttpException(error: HttpException): ApiError {
   const status = error.getStatus();
   const response = error.getResponse();
-  const message =
-    typeof response === 'string'
-      ? response
-      : Array.isArray((response as { message?: unknown }).message)
-        ? ((response as { message: string[] }).message).join('; ')
-        : String((response as { message?: unknown }).message ?? error.message);
+  const detail = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : undefined;
+  const message = typeof response === 'string' ? response : Array.isArray(detail) ? detail.join('; ') : typeof detail === 'string' ? detail : error.message;
   // Nest answers an unknown route with NotFoundException("Cannot GET /path").
   const route = status === 404 ? /^Cannot (\w+) ([^?]*)/.exec(message) : null;
   if (route) return new ApiError(404, 'ROUTE_NOT_FOUND', `no route ${route[1]} ${route[2]}`);

@@ -15,7 +15,7 @@ export function parseLimit(raw: unknown, { defaultLimit, maxLimit }: LimitOption
   if (raw === undefined || raw === '') return defaultLimit;
   const value = typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < 1 || value > maxLimit) {
-    throw badRequest('INVALID_LIMIT', `limit must be an integer from 1 to ${maxLimit}`, { limit: String(raw).slice(0, 40), max: maxLimit });
+    throw badRequest('INVALID_LIMIT', `limit must be an integer from 1 to ${maxLimit}`, { limit: (typeof raw === 'string' ? raw : JSON.stringify(raw)).slice(0, 40), max: maxLimit });
   }
   return value;
 }

@@ -159,6 +159,7 @@ export class Projector {
     return new Promise<void>((resolve, reject) => {
       let position = checkpoint;
       let ended = false;
+      // eslint-disable-next-line prefer-const -- end() reads it and may run before subscribeToAll returns: a const would be in its TDZ
       let subscription: Subscription | undefined;
       const end = (error?: unknown) => {
         if (ended) return;
@@ -166,7 +167,7 @@ export class Projector {
         this.endLeadership = undefined;
         client.off('end', onConnectionEnd);
         const stopped = subscription ? subscription.stop() : Promise.resolve();
-        void stopped.catch(() => undefined).then(() => (error === undefined ? resolve() : reject(error)));
+        void stopped.catch(() => undefined).then(() => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('the projector failed', { cause: error }))));
       };
       const onConnectionEnd = () => end(new Error('the leader connection closed'));
       client.once('end', onConnectionEnd);

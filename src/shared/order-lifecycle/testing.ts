@@ -84,7 +84,7 @@ export const validCommands: { [C in OrderCommandType]: OrderCommandOf<C> } = {
 /** A valid command of `type` with some data replaced. */
 export function command<C extends OrderCommandType>(type: C, data: Partial<OrderCommandOf<C>['data']> = {}, actor?: EventActor): OrderCommandOf<C> {
   const base = validCommands[type];
-  return { ...base, data: { ...base.data, ...data }, metadata: actor ? meta(actor) : base.metadata } as OrderCommandOf<C>;
+  return { ...base, data: { ...base.data, ...data }, metadata: actor ? meta(actor) : base.metadata };
 }
 
 /** The event `type` as the valid command of the same step decides it. */
@@ -120,7 +120,7 @@ const EXTRA_EVENTS: OrderEvent[] = [
 /** Stamps `occurredAt` one minute apart, as the store's envelopes would carry it. */
 export function stamped(events: readonly OrderEvent[], start: string = '2025-03-01T09:00:00.000Z'): OrderEventEnvelope[] {
   const t0 = Date.parse(start);
-  return events.map((e, i) => ({ ...e, metadata: { occurredAt: new Date(t0 + i * 60_000).toISOString() } }) as OrderEventEnvelope);
+  return events.map((e, i) => ({ ...e, metadata: { occurredAt: new Date(t0 + i * 60_000).toISOString() } }));
 }
 
 /** A history that brings an order to `status` along the lifecycle (CANCELLED: cancelled right after initiation). */

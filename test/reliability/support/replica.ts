@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { findFreePort } from '../../../src/infrastructure/database/embedded-postgres';
 import { JwtService } from '../../../src/infrastructure/auth/jwt.service';
@@ -7,12 +5,8 @@ import type { UserRole } from '../../../src/infrastructure/auth/principal';
 import { type AppProcess, spawnBuiltApp, waitFor } from '../../support/pricing-process';
 import { TEST_CARRIER_SECRET, TEST_JWT_SECRET } from '../../support/test-app';
 
-const ROOT = join(__dirname, '..', '..', '..');
-
 /** Compiles src into dist once per test file: the replicas run the built app, as in production. */
-export function buildApp(): void {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', '.bin', 'swc'), 'src', 'bench', '-d', 'dist', '--copy-files', '--quiet'], { cwd: ROOT, stdio: 'ignore' });
-}
+export { buildApp } from '../../support/pricing-process';
 
 export interface Replica extends AppProcess {
   baseUrl: string;

@@ -61,7 +61,9 @@ function bytes(length: number): Buffer {
 
 describe('uploadStream', () => {
   // The abort warning is expected in these tests; jest gives each file its own Logger, so this does not leak.
-  beforeAll(() => Logger.overrideLogger(false));
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
 
   it('sends a body shorter than a part in one PUT', async () => {
     const s3 = new FakeS3();

@@ -46,7 +46,7 @@ interface PgErrorFields {
 }
 
 function fields(error: unknown): PgErrorFields {
-  return typeof error === 'object' && error !== null ? (error as PgErrorFields) : {};
+  return typeof error === 'object' && error !== null ? error : {};
 }
 
 /** True when the database is away (not when a statement failed): worth retrying later, reported as unavailable. */

@@ -35,8 +35,10 @@ const FIRST_OUTAGE_DELAY_MS = 100;
 const MAX_OUTAGE_DELAY_MS = 5_000;
 
 /** Marks an error thrown by the subscriber's own code: it stops the subscription instead of being retried. */
-class HandlerFailure {
-  constructor(readonly error: unknown) {}
+class HandlerFailure extends Error {
+  constructor(readonly error: unknown) {
+    super('event handler failed', { cause: error });
+  }
 }
 
 /**

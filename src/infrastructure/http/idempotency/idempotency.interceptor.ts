@@ -60,7 +60,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         request.idempotencySeed = claim.seed;
         return next.handle().pipe(
           // Stored before the response leaves, so an immediate retry is a replay.
-          switchMap((body) => from(this.repository.complete(scope, key, reply.statusCode, body)).pipe(map(() => body))),
+          switchMap((body: unknown) => from(this.repository.complete(scope, key, reply.statusCode, body)).pipe(map(() => body))),
           catchError((error: unknown) => from(this.settleFailure(scope, key, error)).pipe(switchMap(() => throwError(() => error)))),
         );
       }),

@@ -64,13 +64,13 @@ export class IdempotencyRepository {
     let total = 0;
     for (;;) {
       const deleted = await this.dataSource.transaction(async (manager) => {
-        const [lock] = (await manager.query('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [CLEANUP_LOCK.classId, CLEANUP_LOCK.key])) as Array<{ locked: boolean }>;
+        const [lock] = await manager.query<Array<{ locked: boolean }>>('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [CLEANUP_LOCK.classId, CLEANUP_LOCK.key]);
         if (!lock?.locked) return null;
-        const result = (await manager.query(
+        const result = await manager.query<[unknown[], number]>(
           `DELETE FROM http_idempotency_keys WHERE (scope, key) IN (
              SELECT scope, key FROM http_idempotency_keys WHERE created_at < now() - make_interval(hours => $1) LIMIT $2)`,
           [hours, batchSize],
-        )) as [unknown[], number];
+        );
         return result[1];
       });
       if (deleted === null) return total > 0 ? total : null;

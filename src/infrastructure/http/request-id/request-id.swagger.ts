@@ -1,5 +1,7 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 
+type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
+
 const HEADER = 'X-Request-Id';
 const SCHEMA = { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
 
@@ -10,8 +12,9 @@ const SCHEMA = { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9._:-]{1,12
  */
 export function documentRequestIds(document: OpenAPIObject): OpenAPIObject {
   for (const item of Object.values(document.paths)) {
-    for (const operation of Object.values(item)) {
-      if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
+    for (const value of Object.values(item) as unknown[]) {
+      if (!value || typeof value !== 'object' || !('responses' in value)) continue;
+      const operation = value as OperationObject;
       const parameters = (operation.parameters ??= []);
       parameters.push({
         name: HEADER,

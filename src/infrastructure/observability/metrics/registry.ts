@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom
 
 /**
  * The app's metrics live in prom-client's default registry (the one
- * @willsoto/nestjs-prometheus serves at /metrics). Several Nest apps can run
+ * metrics-server.ts serves at /metrics). Several Nest apps can run
  * in one process (the e2e tests start one per file, some start two), so
  * every metric is created once per process and reused: registering a name
  * twice throws in prom-client.

@@ -53,7 +53,7 @@ export class GeometryPool {
     try {
       return await this.pool.run(
         { bytes: owned, limits: { ...this.options.limits, ...limits }, testDelayMs: this.options.testDelayMs },
-        { signal: controller.signal, transferList: [owned.buffer as ArrayBuffer] },
+        { signal: controller.signal, transferList: [owned.buffer] },
       );
     } catch (error) {
       if (controller.signal.aborted) throw new CalculationTimeoutError(this.options.timeoutMs);

@@ -74,11 +74,11 @@ function bucketEdgesByMinVertex(indices: Uint32Array, vertexCount: number, faceC
     const b = indices[3 * f + 1]!;
     const c = indices[3 * f + 2]!;
     if (a === b || b === c || c === a) continue;
-    offsets[(a < b ? a : b) + 1]++;
-    offsets[(b < c ? b : c) + 1]++;
-    offsets[(c < a ? c : a) + 1]++;
+    offsets[(a < b ? a : b) + 1]!++;
+    offsets[(b < c ? b : c) + 1]!++;
+    offsets[(c < a ? c : a) + 1]!++;
   }
-  for (let v = 0; v < vertexCount; v++) offsets[v + 1] += offsets[v]!;
+  for (let v = 0; v < vertexCount; v++) offsets[v + 1]! += offsets[v]!;
   const edgeCount = offsets[vertexCount]!;
   const other = scratch.uint32(edgeCount);
   const faceAndDirection = scratch.uint32(edgeCount);
@@ -89,13 +89,13 @@ function bucketEdgesByMinVertex(indices: Uint32Array, vertexCount: number, faceC
     if (a === b || b === c || c === a) continue;
     const up = 2 * f;
     const down = up + 1;
-    let slot = a < b ? offsets[a]++ : offsets[b]++;
+    let slot = a < b ? offsets[a]!++ : offsets[b]!++;
     other[slot] = a < b ? b : a;
     faceAndDirection[slot] = a < b ? up : down;
-    slot = b < c ? offsets[b]++ : offsets[c]++;
+    slot = b < c ? offsets[b]!++ : offsets[c]!++;
     other[slot] = b < c ? c : b;
     faceAndDirection[slot] = b < c ? up : down;
-    slot = c < a ? offsets[c]++ : offsets[a]++;
+    slot = c < a ? offsets[c]!++ : offsets[a]!++;
     other[slot] = c < a ? a : c;
     faceAndDirection[slot] = c < a ? up : down;
   }

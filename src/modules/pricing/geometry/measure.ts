@@ -166,8 +166,8 @@ export function measureShells(mesh: IndexedMesh, faceShells: Int32Array, shellCo
     const ux = v[b]! - v[a]!, uy = v[b + 1]! - v[a + 1]!, uz = v[b + 2]! - v[a + 2]!;
     const vx = v[c]! - v[a]!, vy = v[c + 1]! - v[a + 1]!, vz = v[c + 2]! - v[a + 2]!;
     const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
-    twiceArea[s] += Math.sqrt(nx * nx + ny * ny + nz * nz);
-    sixVolume[s] += (v[a]! - reference[3 * s]!) * nx + (v[a + 1]! - reference[3 * s + 1]!) * ny + (v[a + 2]! - reference[3 * s + 2]!) * nz;
+    twiceArea[s]! += Math.sqrt(nx * nx + ny * ny + nz * nz);
+    sixVolume[s]! += (v[a]! - reference[3 * s]!) * nx + (v[a + 1]! - reference[3 * s + 1]!) * ny + (v[a + 2]! - reference[3 * s + 2]!) * nz;
   }
   return Array.from({ length: shellCount }, (_, s) => {
     const lo: Vec3 = [min[3 * s]!, min[3 * s + 1]!, min[3 * s + 2]!];

@@ -101,7 +101,7 @@ function solidIssues({ measures, mesh, topology, boundingBox }: GeometryFacts, l
     // Shells are judged one by one only in a model that may have several: with too many
     // MULTIPLE_SHELLS already refuses it, and the enclosure check is quadratic in shells.
     const judgeShells = topology.faceShells !== null && topology.shellCount <= Math.min(limits.maxShells, MAX_SHELLS_JUDGED);
-    const shells = judgeShells ? measureShells(mesh, topology.faceShells!, topology.shellCount) : null;
+    const shells = judgeShells ? measureShells(mesh, topology.faceShells, topology.shellCount) : null;
     issues.push(...(shells ? shellVolumeIssues(shells, measures) : volumeIssues(measures)));
   }
   if (boundingBox !== null) issues.push(...sizeIssues(boundingBox.size, limits));
