@@ -58,16 +58,20 @@ export async function createApp(settings: AppSettings): Promise<NestFastifyAppli
   app.useLogger(app.get(PinoNestLogger));
   app.useGlobalFilters(new ApiExceptionFilter());
   if (settings.config.swagger) {
-    const document = documentRequestIds(SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Alexandrite order platform')
-        .setDescription('Shop, CRM, MES, partner and support APIs. Errors are `{ code, message, details?, requestId }`; every answer carries `X-Request-Id` (the caller\'s, when it is at most 128 characters of `[A-Za-z0-9._:-]`, else a new UUID): quote it to support.')
-        .setVersion('1')
-        .addBearerAuth()
-        .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header' }, 'partner-api-key')
-        .build(),
-    ));
+    const document = documentRequestIds(
+      SwaggerModule.createDocument(
+        app,
+        new DocumentBuilder()
+          .setTitle('Alexandrite order platform')
+          .setDescription(
+            "Shop, CRM, MES, partner and support APIs. Errors are `{ code, message, details?, requestId }`; every answer carries `X-Request-Id` (the caller's, when it is at most 128 characters of `[A-Za-z0-9._:-]`, else a new UUID): quote it to support.",
+          )
+          .setVersion('1')
+          .addBearerAuth()
+          .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header' }, 'partner-api-key')
+          .build(),
+      ),
+    );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   }
   // No enableShutdownHooks(): main.ts owns SIGINT/SIGTERM (it must stop the embedded PostgreSQL after the app).

@@ -92,7 +92,12 @@ async function main(): Promise<void> {
 
 /** What failed, and what to do where we know: never a bare `undefined`. */
 function describeStartupFailure(error: unknown, config: AppConfig): string {
-  const what = error instanceof Error ? error.message || error.name : error === undefined || error === null ? 'no reason was given (a library failed without an error)' : JSON.stringify(error);
+  const what =
+    error instanceof Error
+      ? error.message || error.name
+      : error === undefined || error === null
+        ? 'no reason was given (a library failed without an error)'
+        : JSON.stringify(error);
   if (error instanceof EmbeddedPostgresError) return what;
   if (isDatabaseUnavailable(error)) {
     return config.database.url

@@ -2,11 +2,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  BlobNotFoundError,
-  BlobStorageUnavailableError,
-  BlobTooLargeError,
-} from '../src/infrastructure/blob-storage/blob-storage.port';
+import { BlobNotFoundError, BlobStorageUnavailableError, BlobTooLargeError } from '../src/infrastructure/blob-storage/blob-storage.port';
 import { FilesystemBlobStorage } from '../src/infrastructure/blob-storage/filesystem/filesystem-blob-storage';
 import { describeBlobStorageContract } from './contract/blob-storage.contract';
 
@@ -55,7 +51,12 @@ describe('FilesystemBlobStorage', () => {
 
     await firstMegabyte;
     // Polled: the write stream flushes asynchronously. A buffering adapter would leave the file empty until the end.
-    expect(await eventually(() => incomingBytes(rootDir), (size) => size === 1024 * 1024)).toBe(1024 * 1024);
+    expect(
+      await eventually(
+        () => incomingBytes(rootDir),
+        (size) => size === 1024 * 1024,
+      ),
+    ).toBe(1024 * 1024);
     release();
     await expect(writing).resolves.toMatchObject({ sizeBytes: 1024 * 1024 + 1 });
   });

@@ -150,9 +150,19 @@ describe('PostgresEventStore', () => {
   it('refuses the append that would take one transaction past 4096 events', async () => {
     const client = await session();
     await client.query('BEGIN');
-    await appendInSession(client, newStream(), Array.from({ length: 4000 }, () => newEvent()));
+    await appendInSession(
+      client,
+      newStream(),
+      Array.from({ length: 4000 }, () => newEvent()),
+    );
 
-    await expect(appendInSession(client, newStream(), Array.from({ length: 97 }, () => newEvent()))).rejects.toMatchObject({
+    await expect(
+      appendInSession(
+        client,
+        newStream(),
+        Array.from({ length: 97 }, () => newEvent()),
+      ),
+    ).rejects.toMatchObject({
       code: 'ES413',
       message: expect.stringContaining('at most 4096 events fit in one transaction'),
     });
@@ -169,9 +179,7 @@ describe('PostgresEventStore', () => {
     const c = await appendInSession(client, first, [newEvent()]);
     await client.query('COMMIT');
 
-    const positions = [...(await store.readStream(first)), ...(await store.readStream(second))]
-      .map((event) => event.position)
-      .sort((x, y) => (x < y ? -1 : 1));
+    const positions = [...(await store.readStream(first)), ...(await store.readStream(second))].map((event) => event.position).sort((x, y) => (x < y ? -1 : 1));
     expect(positions).toEqual(Array.from({ length: 6 }, (_, index) => positions[0]! + BigInt(index)));
     expect([a, b, c]).toEqual([positions[1], positions[4], positions[5]]);
     expect((await store.readStream(first)).map((event) => event.revision)).toEqual([0n, 1n, 2n]);

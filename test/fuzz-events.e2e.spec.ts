@@ -129,7 +129,8 @@ describe('fuzzing the event consumers with malformed events', () => {
       ] as const) {
         const response = await app.request(path, { token });
         const body = (await response.json().catch(() => null)) as { code?: unknown } | null;
-        if (response.status >= 500 || (response.status >= 400 && typeof body?.code !== 'string')) failures.push(`${path}: ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+        if (response.status >= 500 || (response.status >= 400 && typeof body?.code !== 'string'))
+          failures.push(`${path}: ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
       }
     }
     expect(failures).toEqual([]);
@@ -137,10 +138,14 @@ describe('fuzzing the event consumers with malformed events', () => {
     expect(ready.status).toBe(200);
 
     // Once pricing has settled, a rebuild (parking the same events) reproduces the live read models.
-    await until(async () => {
-      const { rows } = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE state IN ('created', 'retry', 'active')`);
-      return rows[0]!.n === 0 && (await projected()) >= (await storeHead()) ? true : undefined;
-    }, 'pricing jobs settled and projected', 30_000);
+    await until(
+      async () => {
+        const { rows } = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE state IN ('created', 'retry', 'active')`);
+        return rows[0]!.n === 0 && (await projected()) >= (await storeHead()) ? true : undefined;
+      },
+      'pricing jobs settled and projected',
+      30_000,
+    );
     const snapshot = async () => ({
       orders: (await sql.query('SELECT * FROM orders_current ORDER BY order_id')).rows,
       counts: (await sql.query('SELECT status, count FROM order_status_counts WHERE count <> 0 ORDER BY status')).rows,

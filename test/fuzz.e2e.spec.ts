@@ -181,7 +181,14 @@ function malformedRequest(random: () => number, route: string, audience: Record<
       () => JSON.stringify({ trackingNumber: pick([1e308, -1, 'x'.repeat(5000), null, ['TRK-1']]), reason: { $gt: '' } }),
       () => `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`,
       () => '{"material": "GOLD_750", "__proto__": {"isAdmin": true}, "constructor": {"prototype": {"x": 1}}}',
-      () => JSON.stringify({ orderId: pick(PATH_VALUES), deliveredAt: pick(['yesterday', 1e20, '2026-02-30']), name: 'x'.repeat(100), rps: pick([0, -5, 1e12, '20', 2.5]), burst: 'many' }),
+      () =>
+        JSON.stringify({
+          orderId: pick(PATH_VALUES),
+          deliveredAt: pick(['yesterday', 1e20, '2026-02-30']),
+          name: 'x'.repeat(100),
+          rps: pick([0, -5, 1e12, '20', 2.5]),
+          burst: 'many',
+        }),
       () => '',
       () => pick(['null', '[]', '"text"', '12345678901234567890123456789', 'NaN', '{', '}}}', '\u0000']),
       () => JSON.stringify({ material: 'GOLD\u0000_750', reason: 'a\u0000b', trackingNumber: 'TRK\u0000', name: 'n\u0000' }),

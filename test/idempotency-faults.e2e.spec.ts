@@ -36,17 +36,30 @@ describe('Idempotency-Key under faults', () => {
   });
 
   const post = async (path: string, key: string, json?: unknown) => {
-    const response = await app.request(path, { method: 'POST', token: customer, ...(json === undefined ? {} : { json }), headers: { 'idempotency-key': key, 'x-correlation-id': key } });
-    return { status: response.status, body: (await response.json()) as { id?: string; code?: string; status?: string }, replayed: response.headers.get('idempotent-replayed') === 'true' };
+    const response = await app.request(path, {
+      method: 'POST',
+      token: customer,
+      ...(json === undefined ? {} : { json }),
+      headers: { 'idempotency-key': key, 'x-correlation-id': key },
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { id?: string; code?: string; status?: string },
+      replayed: response.headers.get('idempotent-replayed') === 'true',
+    };
   };
   const keyRow = async (key: string) => (await sql.query<{ status_code: number | null }>('SELECT status_code FROM http_idempotency_keys WHERE key = $1', [key])).rows[0];
   const ordersOfKey = async (key: string): Promise<string[]> =>
-    (await sql.query<{ stream_id: string }>(`SELECT stream_id FROM event_store.events WHERE event_type = 'OrderInitiated' AND metadata->>'correlationId' = $1`, [key])).rows.map((row) => row.stream_id);
+    (await sql.query<{ stream_id: string }>(`SELECT stream_id FROM event_store.events WHERE event_type = 'OrderInitiated' AND metadata->>'correlationId' = $1`, [key])).rows.map(
+      (row) => row.stream_id,
+    );
 
   /** Fault injection: storing the answer of `key` takes longer than the statement timeout while `run` runs. */
   const slowResponses = async (key: string, run: () => Promise<void>) => {
     await sql.query(`CREATE OR REPLACE FUNCTION test_slow_response() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$`);
-    await sql.query(`CREATE TRIGGER test_slow_response BEFORE UPDATE ON http_idempotency_keys FOR EACH ROW WHEN (NEW.key = '${key}' AND NEW.status_code IS NOT NULL) EXECUTE FUNCTION test_slow_response()`);
+    await sql.query(
+      `CREATE TRIGGER test_slow_response BEFORE UPDATE ON http_idempotency_keys FOR EACH ROW WHEN (NEW.key = '${key}' AND NEW.status_code IS NOT NULL) EXECUTE FUNCTION test_slow_response()`,
+    );
     try {
       await run();
     } finally {
@@ -82,7 +95,9 @@ describe('Idempotency-Key under faults', () => {
 
     const retry = await post(`/api/shop/orders/${id}/submit`, key);
     expect(retry).toMatchObject({ status: 202, replayed: false, body: { id, status: 'SUBMITTED', revision: 2 } });
-    const types = (await sql.query<{ event_type: string }>('SELECT event_type FROM event_store.events WHERE stream_id = $1 ORDER BY stream_revision', [`order-${id}`])).rows.map((row) => row.event_type);
+    const types = (await sql.query<{ event_type: string }>('SELECT event_type FROM event_store.events WHERE stream_id = $1 ORDER BY stream_revision', [`order-${id}`])).rows.map(
+      (row) => row.event_type,
+    );
     expect(types).toEqual(['OrderInitiated', 'ModelUploaded', 'OrderSubmitted', 'OrderCancelled']);
   });
 
@@ -102,8 +117,12 @@ describe('Idempotency-Key under faults', () => {
       await writer.query('BEGIN');
       await writer.query('SELECT pg_advisory_xact_lock(1163088210, hashtext($1))', [`order-${id}`]);
       const pending = post(`/api/shop/orders/${id}/submit`, key);
-      await waitFor('the submit to wait for the stream lock', async () =>
-        (await writer.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1163088210 AND objsubid = 2 AND NOT granted`)).rowCount ? true : undefined, 10_000);
+      await waitFor(
+        'the submit to wait for the stream lock',
+        async () =>
+          (await writer.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1163088210 AND objsubid = 2 AND NOT granted`)).rowCount ? true : undefined,
+        10_000,
+      );
       await writer.query(
         `SELECT * FROM event_store.append_events($1, -1, ARRAY[$2::uuid],
            ARRAY(SELECT event_type FROM event_store.events WHERE stream_id = $1 AND stream_revision = 1),
@@ -176,7 +195,7 @@ describe('Idempotency-Key under faults', () => {
       return { status: response.status, body: (await response.json()) as Record<string, unknown>, replayed: response.headers.get('idempotent-replayed') === 'true' };
     };
 
-    it('the same key with another model is 422, not the first model\'s price', async () => {
+    it("the same key with another model is 422, not the first model's price", async () => {
       const key = `quote-${randomUUID()}`;
       const small = await quote(key, boxStl(10, 10, 4));
       expect(small).toMatchObject({ status: 200, body: { status: 'done', breakdown: { volumeMm3: 400 } } });

@@ -113,20 +113,23 @@ describe('MES dashboard over HTTP', () => {
     expect((await post(`/api/shop/orders/${id}/submit`, customer)).status).toBe(202);
     const executor = app.app.get(OrderCommandExecutor);
     const { state } = await executor.load(id);
-    if (state.status === 'SUBMITTED') await executor.execute(
-      id,
-      {
-        type: 'RecordPrice',
-        data: {
-          submissionId: state.submissionId!,
-          currency: 'EUR',
-          total: 99.5,
-          breakdown: { material: 'GOLD_750', massGrams: 1, volumeMm3: 1, surfaceAreaMm2: 1, materialCost: 90, labourCost: 9.5, minimumApplied: false, lines: [] },
-        },
-        metadata: { now: new Date().toISOString(), actor: { role: 'pricing', id: 'pricing-worker' } },
-      },
-      { actor: { role: 'pricing', id: 'pricing-worker' }, correlationId: randomUUID(), causationId: null },
-    ).catch(() => undefined);
+    if (state.status === 'SUBMITTED')
+      await executor
+        .execute(
+          id,
+          {
+            type: 'RecordPrice',
+            data: {
+              submissionId: state.submissionId!,
+              currency: 'EUR',
+              total: 99.5,
+              breakdown: { material: 'GOLD_750', massGrams: 1, volumeMm3: 1, surfaceAreaMm2: 1, materialCost: 90, labourCost: 9.5, minimumApplied: false, lines: [] },
+            },
+            metadata: { now: new Date().toISOString(), actor: { role: 'pricing', id: 'pricing-worker' } },
+          },
+          { actor: { role: 'pricing', id: 'pricing-worker' }, correlationId: randomUUID(), causationId: null },
+        )
+        .catch(() => undefined);
     await until(async () => ((await executor.load(id)).state.status === 'PRICE_CALCULATED' ? true : undefined));
     expect((await post(`/api/crm/orders/${id}/approve`, seller)).status).toBe(200);
     return id;

@@ -43,7 +43,7 @@ function dashboardQueries(dashboard: Record<string, unknown>): string[] {
     }
   };
   visit(dashboard.panels as unknown[]);
-  for (const variable of ((dashboard.templating as { list?: { query?: string | { query?: string } }[] })?.list ?? [])) {
+  for (const variable of (dashboard.templating as { list?: { query?: string | { query?: string } }[] })?.list ?? []) {
     const query = typeof variable.query === 'string' ? variable.query : variable.query?.query;
     // label_values(metric, label): the metric is its first argument.
     const labelValues = query && /label_values\(\s*([A-Za-z_:][A-Za-z0-9_:]*)/.exec(query);
@@ -77,9 +77,9 @@ describe('Grafana dashboards and Prometheus rules against the metrics the app ex
   });
 
   it('reads PromQL the way the check below needs', () => {
-    expect(
-      metricNamesIn('histogram_quantile(0.95, sum by (module, le) (rate(http_request_duration_seconds_bucket{module=~"$module",le="1"}[$__rate_interval]))) * 60'),
-    ).toEqual(['http_request_duration_seconds_bucket']);
+    expect(metricNamesIn('histogram_quantile(0.95, sum by (module, le) (rate(http_request_duration_seconds_bucket{module=~"$module",le="1"}[$__rate_interval]))) * 60')).toEqual([
+      'http_request_duration_seconds_bucket',
+    ]);
     expect(metricNamesIn('a:b:rate5m > 0.05 and on() sum(rate(x_total[5m])) > bool 1')).toEqual(['a:b:rate5m', 'x_total']);
   });
 
@@ -87,7 +87,14 @@ describe('Grafana dashboards and Prometheus rules against the metrics the app ex
 
   it('has the dashboards the operators need, each valid JSON with a unique uid', () => {
     expect(dashboardFiles.sort()).toEqual(
-      ['alexandrite-orders.json', 'alexandrite-pricing.json', 'alexandrite-projections.json', 'alexandrite-red.json', 'alexandrite-stuck-orders.json', 'alexandrite-use.json'].sort(),
+      [
+        'alexandrite-orders.json',
+        'alexandrite-pricing.json',
+        'alexandrite-projections.json',
+        'alexandrite-red.json',
+        'alexandrite-stuck-orders.json',
+        'alexandrite-use.json',
+      ].sort(),
     );
     const uids = dashboardFiles.map((file) => (JSON.parse(readFileSync(join(DASHBOARDS, file), 'utf8')) as { uid: string }).uid);
     expect(new Set(uids).size).toBe(uids.length);

@@ -120,7 +120,7 @@ describe('GET /metrics on the metrics listener', () => {
     expect(value(samples, 'alexandrite_projection_leader')).toBe(1);
   });
 
-  it('exposes the pricing engine\'s figures and counts rate-limit rejections without client addresses', async () => {
+  it("exposes the pricing engine's figures and counts rate-limit rejections without client addresses", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await app.request('/api/shop/catalog')).status);
     expect(statuses).toContain(429);
@@ -128,7 +128,12 @@ describe('GET /metrics on the metrics listener', () => {
     const samples = await scrape();
     expect(value(samples, 'alexandrite_rate_limit_rejections_total', { scope: 'ip', api_key_id: 'anonymous' })).toBeGreaterThanOrEqual(1);
     expect(samples.some((sample) => Object.values(sample.labels).includes('127.0.0.1'))).toBe(false);
-    for (const name of ['alexandrite_pricing_attempts_total', 'alexandrite_pricing_queue_depth', 'alexandrite_pricing_dead_letters_open', 'alexandrite_pricing_duration_seconds_count']) {
+    for (const name of [
+      'alexandrite_pricing_attempts_total',
+      'alexandrite_pricing_queue_depth',
+      'alexandrite_pricing_dead_letters_open',
+      'alexandrite_pricing_duration_seconds_count',
+    ]) {
       expect({ name, present: value(samples, name) !== undefined }).toEqual({ name, present: true });
     }
     expect(value(samples, 'alexandrite_pricing_outcomes_total', { outcome: 'priced' })).toBeDefined();

@@ -86,11 +86,15 @@ describeWithPrometheus(`a real Prometheus scraping the app${prometheusBinary ? '
     expect((await app.request('/api/shop/orders', { method: 'POST', token, json: { material: 'UNOBTAINIUM' } })).status).toBe(422);
 
     let requests: QueryResult[] = [];
-    await until(async () => {
-      requests = await query('sum by (route, method, status_class) (http_requests_total{job="alexandrite",route="/api/shop/orders"})');
-      const created = requests.find((row) => row.metric.status_class === '2xx');
-      return Number(created?.value[1] ?? 0) >= 3;
-    }, 'the RED counter scraped', () => output);
+    await until(
+      async () => {
+        requests = await query('sum by (route, method, status_class) (http_requests_total{job="alexandrite",route="/api/shop/orders"})');
+        const created = requests.find((row) => row.metric.status_class === '2xx');
+        return Number(created?.value[1] ?? 0) >= 3;
+      },
+      'the RED counter scraped',
+      () => output,
+    );
     expect(requests).toEqual(
       expect.arrayContaining([
         { metric: { route: '/api/shop/orders', method: 'POST', status_class: '2xx' }, value: [expect.any(Number), '3'] },
@@ -106,11 +110,15 @@ describeWithPrometheus(`a real Prometheus scraping the app${prometheusBinary ? '
 
   it('loads the alert rules and evaluates them without errors', async () => {
     let groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] = [];
-    await until(async () => {
-      const body = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as { data: { groups: typeof groups } };
-      groups = body.data.groups;
-      return groups.length > 0 && groups.every((group) => group.rules.every((rule) => rule.health !== 'unknown'));
-    }, 'rules evaluated', () => output);
+    await until(
+      async () => {
+        const body = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as { data: { groups: typeof groups } };
+        groups = body.data.groups;
+        return groups.length > 0 && groups.every((group) => group.rules.every((rule) => rule.health !== 'unknown'));
+      },
+      'rules evaluated',
+      () => output,
+    );
     const rules = groups.flatMap((group) => group.rules);
     expect(rules.map((rule) => rule.name)).toEqual(expect.arrayContaining(['AlexandriteHigh5xxRatio', 'AlexandriteOrdersStuck', 'AlexandriteProjectionLagging']));
     expect(rules.filter((rule) => rule.health !== 'ok')).toEqual([]);

@@ -32,7 +32,13 @@ describe('tracing across the asynchronous steps', () => {
       '@opentelemetry/instrumentation-fs': { enabled: false },
       '@opentelemetry/instrumentation-undici': { enabled: false },
     });
-    sdk = new NodeSDK({ serviceName: 'alexandrite-test', spanProcessors: [new PersonalDataFilter(new SimpleSpanProcessor({ exporter }))], metricReaders: [], logRecordProcessors: [], instrumentations });
+    sdk = new NodeSDK({
+      serviceName: 'alexandrite-test',
+      spanProcessors: [new PersonalDataFilter(new SimpleSpanProcessor({ exporter }))],
+      metricReaders: [],
+      logRecordProcessors: [],
+      instrumentations,
+    });
     sdk.start();
     // Jest hands modules a stand-in for `module`, so the require hook never sees `http` being loaded;
     // patch the (process-wide) core module directly, as the hook does under plain Node.
@@ -83,9 +89,7 @@ describe('tracing across the asynchronous steps', () => {
     const append = spans().find((span) => span.name === 'event_store.append' && span.attributes['alexandrite.stream_id'] === `order-${id}`);
     expect(append?.spanContext().traceId).toBe(traceId);
 
-    const projection = await waitFor(() =>
-      spans().find((span) => span.name === 'projection.apply' && span.spanContext().traceId === traceId),
-    );
+    const projection = await waitFor(() => spans().find((span) => span.name === 'projection.apply' && span.spanContext().traceId === traceId));
     expect(projection).toBeDefined();
     expect(projection.parentSpanContext?.spanId).toBe(parentSpanId);
   });
@@ -111,7 +115,7 @@ describe('tracing across the asynchronous steps', () => {
     expect(priced?.metadata.traceparent).toBe(`00-${traceId}-${pricing.spanContext().spanId}-01`);
   });
 
-  it('writes JSON request lines with the trace_id and span_id of the request, and order_id on an order\'s routes', async () => {
+  it("writes JSON request lines with the trace_id and span_id of the request, and order_id on an order's routes", async () => {
     const token = await app.token('customer', 'cust-trace');
     const created = await app.request('/api/shop/orders', { method: 'POST', token, json: { material: 'GOLD_585' } });
     const { id } = (await created.json()) as { id: string };

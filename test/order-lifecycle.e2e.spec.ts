@@ -125,18 +125,11 @@ describe('order lifecycle over HTTP', () => {
       'OrderClosed',
     ]);
     expect(events.map((event) => event.revision)).toEqual(events.map((_, index) => BigInt(index)));
-    expect(events.map((event) => `${event.metadata.actor.role}:${event.metadata.actor.id}`)).toEqual([
-      'customer:cust-1',
-      'customer:cust-1',
-      'customer:cust-1',
-      'pricing:pricing-worker',
-      'seller:seller-9',
-      'op-7',
-      'op-7',
-      'op-7',
-      'op-7',
-      'carrier:carrier-webhook',
-    ].map((actor) => (actor.startsWith('op-') ? `operator:${actor}` : actor)));
+    expect(events.map((event) => `${event.metadata.actor.role}:${event.metadata.actor.id}`)).toEqual(
+      ['customer:cust-1', 'customer:cust-1', 'customer:cust-1', 'pricing:pricing-worker', 'seller:seller-9', 'op-7', 'op-7', 'op-7', 'op-7', 'carrier:carrier-webhook'].map(
+        (actor) => (actor.startsWith('op-') ? `operator:${actor}` : actor),
+      ),
+    );
     expect(events[0]?.metadata).toMatchObject({ correlationId: 'checkout-42', schemaVersion: 1 });
     for (const event of events) {
       expect(event.id).toMatch(/^[0-9a-f-]{36}$/);

@@ -143,7 +143,13 @@ describe('a poison event in the projector', () => {
       state: 'parked',
       error: expect.stringMatching(/total/),
     });
-    expect(byPosition.get(String(positionB))).toMatchObject({ streamId: `order-${orderB}`, revision: 1, eventType: 'ModelUploaded', state: 'parked', error: expect.stringMatching(/metadata/) });
+    expect(byPosition.get(String(positionB))).toMatchObject({
+      streamId: `order-${orderB}`,
+      revision: 1,
+      eventType: 'ModelUploaded',
+      state: 'parked',
+      error: expect.stringMatching(/metadata/),
+    });
     const samples = await scrape(app);
     expect(metric(samples, 'alexandrite_events_parked', { consumer: 'read-models' })).toBe(2);
     expect(metric(samples, 'alexandrite_events_parked_total', { consumer: 'read-models' })).toBe(2);
@@ -179,7 +185,9 @@ describe('a poison event in the projector', () => {
     expect(state.status).toBe(200);
     expect(state.body).toMatchObject({ state: { status: 'SUBMITTED' }, skippedEvents: [{ revision: 3 }] });
 
-    const diagnosis = await get<{ status: string; anomalies: Array<{ code: string; message: string }>; parkedEvents: ParkedEvent[]; summary: string }>(`/api/support/orders/${orderA}/diagnosis`);
+    const diagnosis = await get<{ status: string; anomalies: Array<{ code: string; message: string }>; parkedEvents: ParkedEvent[]; summary: string }>(
+      `/api/support/orders/${orderA}/diagnosis`,
+    );
     expect(diagnosis.status).toBe(200);
     expect(diagnosis.body.anomalies.map((anomaly) => anomaly.code)).toEqual(expect.arrayContaining(['ORDER_STREAM_CORRUPT', 'EVENT_PARKED']));
     expect(diagnosis.body.parkedEvents).toEqual([expect.objectContaining({ consumer: 'read-models', position: String(positionA), state: 'parked' })]);
@@ -283,10 +291,20 @@ describe('a poison event in pricing', () => {
   it('parks the event for pricing, with metrics, readiness details and the order diagnosis saying so', async () => {
     const { body } = await get<{ items: ParkedEvent[] }>('/api/support/parked-events?consumer=pricing-jobs');
     expect(body.items).toEqual([
-      expect.objectContaining({ consumer: 'pricing-jobs', position: String(poisonPosition), orderId: poisoned, revision: 2, eventType: 'OrderSubmitted', state: 'parked', error: expect.stringMatching(/submissionId/) }),
+      expect.objectContaining({
+        consumer: 'pricing-jobs',
+        position: String(poisonPosition),
+        orderId: poisoned,
+        revision: 2,
+        eventType: 'OrderSubmitted',
+        state: 'parked',
+        error: expect.stringMatching(/submissionId/),
+      }),
     ]);
 
-    const ready = await get<{ details: { 'pricing-subscriber': { status: string; degraded: boolean; parkedEvents: number; eventsBehind: number; checkpoint: string } } }>('/health/ready');
+    const ready = await get<{ details: { 'pricing-subscriber': { status: string; degraded: boolean; parkedEvents: number; eventsBehind: number; checkpoint: string } } }>(
+      '/health/ready',
+    );
     expect(ready.status).toBe(200);
     expect(ready.body.details['pricing-subscriber']).toMatchObject({ status: 'up', degraded: true, parkedEvents: 1, eventsBehind: 0 });
 

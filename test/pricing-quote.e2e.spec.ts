@@ -46,7 +46,12 @@ describe('partner quotes', () => {
       const badId = await app.request('/api/partner/v1/quotes/not-a-uuid', { headers: { 'x-api-key': apiKey } });
       expect({ status: badId.status, body: await badId.json() }).toMatchObject({ status: 400, body: { code: 'INVALID_QUOTE_ID' } });
       const customer = await app.token('customer', 'cust-q');
-      const asCustomer = await app.request('/api/partner/v1/quotes?material=GOLD_750', { method: 'POST', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } });
+      const asCustomer = await app.request('/api/partner/v1/quotes?material=GOLD_750', {
+        method: 'POST',
+        token: customer,
+        body: boxStl(),
+        headers: { 'content-type': 'model/stl' },
+      });
       expect(asCustomer.status).toBe(403);
       expect((await app.request('/api/partner/v1/quotes?material=GOLD_750', { method: 'POST', body: boxStl(), headers: { 'content-type': 'model/stl' } })).status).toBe(401);
     });

@@ -16,7 +16,8 @@ describe('pricing over HTTP', () => {
     await app?.close();
   });
 
-  const history = async (id: string) => (await app.app.get(EventStore).readStream(`order-${id}`)).map((event) => ({ type: event.type, data: event.data as Record<string, unknown>, actor: event.metadata.actor }));
+  const history = async (id: string) =>
+    (await app.app.get(EventStore).readStream(`order-${id}`)).map((event) => ({ type: event.type, data: event.data as Record<string, unknown>, actor: event.metadata.actor }));
 
   it('prices a submitted valid model by itself, with the full breakdown, exactly once', async () => {
     const id = await submitShopOrder(app, customer, boxStl(10, 10, 4), 'GOLD_750');
@@ -78,7 +79,16 @@ describe('pricing over HTTP', () => {
     expect(items.map((item) => item.code)).toEqual(expect.arrayContaining(['GOLD_585', 'GOLD_750', 'SILVER_925', 'PLATINUM_950']));
     expect(items.find((item) => item.code === 'PLATINUM_950')).toMatchObject({ densityGramsPerCm3: 20.7, currency: 'EUR' });
 
-    const platinum = { name: 'Platinum 950', densityGramsPerCm3: 20.7, pricePerGramMinor: 10_000, currency: 'EUR', labourPerCm2Minor: 0, setupFeeMinor: 0, minimumPriceMinor: 0, active: true };
+    const platinum = {
+      name: 'Platinum 950',
+      densityGramsPerCm3: 20.7,
+      pricePerGramMinor: 10_000,
+      currency: 'EUR',
+      labourPerCm2Minor: 0,
+      setupFeeMinor: 0,
+      minimumPriceMinor: 0,
+      active: true,
+    };
     const put = await app.request('/api/admin/materials/PLATINUM_950', { method: 'PUT', token: admin, json: platinum });
     expect(put.status).toBe(200);
     expect(await put.json()).toMatchObject({ code: 'PLATINUM_950', pricePerGramMinor: 10_000, updatedBy: 'admin-1' });
@@ -90,7 +100,16 @@ describe('pricing over HTTP', () => {
   });
 
   it('answers bad price list edits with 4xx codes, and only admins may edit', async () => {
-    const good = { name: 'Palladium 500', densityGramsPerCm3: 11.8, pricePerGramMinor: 3000, currency: 'EUR', labourPerCm2Minor: 100, setupFeeMinor: 2000, minimumPriceMinor: 9900, active: true };
+    const good = {
+      name: 'Palladium 500',
+      densityGramsPerCm3: 11.8,
+      pricePerGramMinor: 3000,
+      currency: 'EUR',
+      labourPerCm2Minor: 100,
+      setupFeeMinor: 2000,
+      minimumPriceMinor: 9900,
+      active: true,
+    };
     expect((await app.request('/api/admin/materials/PALLADIUM_500', { method: 'PUT', token: customer, json: good })).status).toBe(403);
     const created = await app.request('/api/admin/materials/PALLADIUM_500', { method: 'PUT', token: admin, json: good });
     expect(created.status).toBe(201);
@@ -104,7 +123,16 @@ describe('pricing over HTTP', () => {
   });
 
   it('lets customers order a material as soon as an admin adds it, and no longer once it is withdrawn', async () => {
-    const rhodium = { name: 'Rhodium-plated silver', densityGramsPerCm3: 10.4, pricePerGramMinor: 250, currency: 'EUR', labourPerCm2Minor: 50, setupFeeMinor: 1500, minimumPriceMinor: 4900, active: true };
+    const rhodium = {
+      name: 'Rhodium-plated silver',
+      densityGramsPerCm3: 10.4,
+      pricePerGramMinor: 250,
+      currency: 'EUR',
+      labourPerCm2Minor: 50,
+      setupFeeMinor: 1500,
+      minimumPriceMinor: 4900,
+      active: true,
+    };
     const refusedBefore = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'SILVER_925_RH' } });
     expect(refusedBefore.status).toBe(422);
     expect((await app.request('/api/admin/materials/SILVER_925_RH', { method: 'PUT', token: admin, json: rhodium })).status).toBe(201);

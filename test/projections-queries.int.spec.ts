@@ -123,7 +123,7 @@ describe('orders_current query plans', () => {
     expectIndexOnly(await plan(CHANGES_SINCE, ['59000', 500]), 'orders_current_position_idx');
   });
 
-  it('support request lookup: a range of request_events\' primary key, not a scan of the events', async () => {
+  it("support request lookup: a range of request_events' primary key, not a scan of the events", async () => {
     const all = await plan(EVENTS_OF_REQUEST, ['req-12345', 1000]);
     const reads = all.filter((node) => node['Relation Name'] === 'request_events');
     expect(reads.map((node) => [node['Node Type'], node['Index Name']])).toEqual([[expect.stringMatching(/^Index (Only )?Scan/), 'request_events_pkey']]);

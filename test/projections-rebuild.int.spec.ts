@@ -75,7 +75,11 @@ describe('projections:rebuild', () => {
   const snapshot = async () => ({
     orders: (await sql.query('SELECT * FROM orders_current ORDER BY order_id')).rows,
     counts: (await sql.query('SELECT status, count FROM order_status_counts WHERE count <> 0 ORDER BY status')).rows,
-    indexes: (await sql.query(`SELECT indexname, regexp_replace(indexdef, '_rebuild', '', 'g') AS def FROM pg_indexes WHERE tablename IN ('orders_current', 'order_status_counts') ORDER BY indexname`)).rows,
+    indexes: (
+      await sql.query(
+        `SELECT indexname, regexp_replace(indexdef, '_rebuild', '', 'g') AS def FROM pg_indexes WHERE tablename IN ('orders_current', 'order_status_counts') ORDER BY indexname`,
+      )
+    ).rows,
   });
 
   it('rebuilds read models equal to the live ones row for row, while the live ones keep answering and the projector keeps going', async () => {

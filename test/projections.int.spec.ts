@@ -28,8 +28,7 @@ function envelope(type: string, data: unknown, occurredAt = new Date().toISOStri
 
 const initiated = (orderId: string, customerRef = 'cust-1', occurredAt?: string) =>
   envelope('OrderInitiated', { orderId, customerRef, channel: 'shop', partnerId: null, material: 'GOLD_750' }, occurredAt);
-const uploaded = () =>
-  envelope('ModelUploaded', { blobKey: 'k', sha256: 'x', sizeBytes: 1, format: 'stl-binary', source: 'upload', catalogItemId: null, triangleCount: 12 });
+const uploaded = () => envelope('ModelUploaded', { blobKey: 'k', sha256: 'x', sizeBytes: 1, format: 'stl-binary', source: 'upload', catalogItemId: null, triangleCount: 12 });
 
 /**
  * Records every event it is given into its own table, in the projector's
@@ -231,7 +230,9 @@ describe('projector runtime (PostgreSQL)', () => {
     const invalidDate = (await store.append(`order-${invalidDateOrder}`, [initiated(invalidDateOrder, 'cust-1', '2025-02-30T10:00:00Z')], 'no_stream')).position;
     const more = await appendOrders(20);
     // An event another read model cannot apply (a TypeError in its code).
-    const { rows } = await sql.query<{ position: string }>(`SELECT position::text AS position FROM event_store.events WHERE stream_id = $1 AND stream_revision = 1`, [`order-${more[7]}`]);
+    const { rows } = await sql.query<{ position: string }>(`SELECT position::text AS position FROM event_store.events WHERE stream_id = $1 AND stream_revision = 1`, [
+      `order-${more[7]}`,
+    ]);
     const thrown = BigInt(rows[0]!.position);
     const observer = new RecordingObserver();
     projector([new OrdersCurrentReadModel(), new EventLogReadModel(), new FailingReadModel(new Set([thrown]))], observer, 30).start();
@@ -245,7 +246,13 @@ describe('projector runtime (PostgreSQL)', () => {
     expect(parked.rows).toEqual(
       [
         { position: String(unreadable), stream_id: `order-${good[3]}`, event_type: 'OrderSubmitted', error: expect.stringMatching(/metadata must be an object/), state: 'parked' },
-        { position: String(invalidDate), stream_id: `order-${invalidDateOrder}`, event_type: 'OrderInitiated', error: expect.stringMatching(/out of range.*SQLSTATE 22008/), state: 'parked' },
+        {
+          position: String(invalidDate),
+          stream_id: `order-${invalidDateOrder}`,
+          event_type: 'OrderInitiated',
+          error: expect.stringMatching(/out of range.*SQLSTATE 22008/),
+          state: 'parked',
+        },
         { position: String(thrown), stream_id: `order-${more[7]}`, event_type: 'ModelUploaded', error: expect.stringMatching(/Cannot read properties/), state: 'parked' },
       ].sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1)),
     );
@@ -253,7 +260,9 @@ describe('projector runtime (PostgreSQL)', () => {
     const all = await store.readAll({ limit: 100_000 });
     const log = await sql.query<{ position: string; times: string }>('SELECT position::text, count(*)::text AS times FROM test_event_log GROUP BY position ORDER BY position');
     expect(log.rows.filter((row) => row.times !== '1')).toEqual([]);
-    expect(log.rows.map((row) => row.position)).toEqual(all.map((event) => String(event.position)).filter((position) => ![unreadable, invalidDate, thrown].map(String).includes(position)));
+    expect(log.rows.map((row) => row.position)).toEqual(
+      all.map((event) => String(event.position)).filter((position) => ![unreadable, invalidDate, thrown].map(String).includes(position)),
+    );
     const statuses = await sql.query<{ order_id: string; status: string }>('SELECT order_id::text, status FROM orders_current ORDER BY order_id');
     expect(statuses.rows).toHaveLength(40);
     expect(statuses.rows.find((row) => row.order_id === good[3])?.status).toBe('FILE_UPLOADED');

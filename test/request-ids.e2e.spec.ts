@@ -49,7 +49,9 @@ describe('request ids', () => {
     expect(refused.headers.get('x-request-id')).toBe('submit-too-early-1');
     expect(await refused.json()).toMatchObject({ code: 'ILLEGAL_TRANSITION', requestId: 'submit-too-early-1' });
 
-    const history = (await (await app.request(`/api/support/orders/${id}/history`, { token: support })).json()) as { events: Array<{ type: string; requestId: string | null; causationId: string | null }> };
+    const history = (await (await app.request(`/api/support/orders/${id}/history`, { token: support })).json()) as {
+      events: Array<{ type: string; requestId: string | null; causationId: string | null }>;
+    };
     expect(history.events[0]).toMatchObject({ type: 'OrderInitiated', requestId: 'shop-checkout:42.a_b', causationId: 'shop-checkout:42.a_b' });
 
     // The request's log lines carry the same id (not a per-process req-N).
@@ -80,7 +82,10 @@ describe('request ids', () => {
       ['/api/shop/orders/not-a-uuid', { token: customer }],
       [`/api/shop/orders/${crypto.randomUUID()}`, { token: customer }],
       ['/api/no-such-route', {}],
-      ['/api/shop/orders', { method: 'POST', token: customer, headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-1' }, body: '['.repeat(50) + ']'.repeat(50) }],
+      [
+        '/api/shop/orders',
+        { method: 'POST', token: customer, headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-1' }, body: '['.repeat(50) + ']'.repeat(50) },
+      ],
       ['/api/shop/orders', { method: 'POST', token: customer, headers: { 'content-type': 'application/json' }, body: '{"material": ' }],
       ['/api/shop/orders', { method: 'POST', token: customer, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ material: 'x'.repeat(2_000_000) }) }],
     ];
@@ -99,7 +104,12 @@ describe('request ids', () => {
     const created = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'SILVER_925' } });
     const { id } = (await created.json()) as { id: string };
     const uploadId = 'upload-request-7';
-    const uploaded = await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl', 'x-request-id': uploadId } });
+    const uploaded = await app.request(`/api/shop/orders/${id}/model`, {
+      method: 'PUT',
+      token: customer,
+      body: boxStl(),
+      headers: { 'content-type': 'model/stl', 'x-request-id': uploadId },
+    });
     expect(uploaded.status).toBe(200);
     const cancelled = await app.request(`/api/shop/orders/${id}/cancel`, { method: 'POST', token: customer, json: {} });
     expect(cancelled.status).toBe(200);

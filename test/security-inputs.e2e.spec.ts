@@ -127,8 +127,7 @@ describe('inputs a hostile probe sent', () => {
     const created = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'GOLD_750' } });
     const { id } = (await created.json()) as { id: string };
     const tetrahedron = 'v 0 0 0\nv 10 0 0\nv 0 10 0\nv 0 0 10\n';
-    const upload = (obj: string) =>
-      app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: obj, headers: { 'content-type': 'model/stl' } });
+    const upload = (obj: string) => app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: obj, headers: { 'content-type': 'model/stl' } });
     for (const [faces, problem] of [
       ['f 0 3 2\nf 1 2 4\nf 2 3 4\nf 1 4 3\n', /line 5: .*vertex 0/],
       ['f 1 3 2\nf 1 2 4\nf 2 3 4\nf 1 4 9\n', /line 8: .*vertex 9.*4/],

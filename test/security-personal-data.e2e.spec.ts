@@ -73,7 +73,9 @@ describe('personal data and secrets stay out of logs and events', () => {
     const created = await call('/api/shop/orders', { method: 'POST', headers: bearer(customerToken), json: { material: 'GOLD_750' } });
     expect(created.status).toBe(201);
     const orderId = created.body.id as string;
-    expect((await call(`/api/shop/orders/${orderId}/model`, { method: 'PUT', headers: { ...bearer(customerToken), 'content-type': 'model/stl' }, body: boxStl() })).status).toBe(200);
+    expect((await call(`/api/shop/orders/${orderId}/model`, { method: 'PUT', headers: { ...bearer(customerToken), 'content-type': 'model/stl' }, body: boxStl() })).status).toBe(
+      200,
+    );
     expect((await call(`/api/shop/orders/${orderId}/submit`, { method: 'POST', headers: { ...bearer(customerToken), 'idempotency-key': marker('idem') } })).status).toBe(202);
     await waitForStatus(`/api/shop/orders/${orderId}`, bearer(customerToken), 'PRICE_CALCULATED');
     expect((await call(`/api/crm/orders/${orderId}/approve`, { method: 'POST', headers: bearer(seller) })).status).toBe(200);
@@ -102,7 +104,9 @@ describe('personal data and secrets stay out of logs and events', () => {
     const partnerOrder = await call('/api/partner/v1/orders', { method: 'POST', headers: partnerHeaders, json: { material: 'SILVER_925' } });
     expect(partnerOrder.status).toBe(201);
     const partnerOrderId = partnerOrder.body.id as string;
-    expect((await call(`/api/partner/v1/orders/${partnerOrderId}/model`, { method: 'PUT', headers: { ...partnerHeaders, 'content-type': 'model/stl' }, body: boxStl() })).status).toBe(200);
+    expect(
+      (await call(`/api/partner/v1/orders/${partnerOrderId}/model`, { method: 'PUT', headers: { ...partnerHeaders, 'content-type': 'model/stl' }, body: boxStl() })).status,
+    ).toBe(200);
     expect((await call(`/api/partner/v1/orders/${partnerOrderId}/submit`, { method: 'POST', headers: partnerHeaders })).status).toBe(202);
     await waitForStatus(`/api/partner/v1/orders/${partnerOrderId}`, partnerHeaders, 'PRICE_CALCULATED');
     expect((await call(`/api/partner/v1/orders/${partnerOrderId}/confirm`, { method: 'POST', headers: partnerHeaders })).status).toBe(200);

@@ -30,7 +30,9 @@ describe('HS256 bearer tokens: expiry, lifetime and audience', () => {
 
   /** A token signed with the app's own secret: only its claims can be wrong. */
   function forge(claims: JWTPayload): Promise<string> {
-    return new SignJWT({ sub: 'cust-forged', roles: ['customer'], iss: 'alexandrite', ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    return new SignJWT({ sub: 'cust-forged', roles: ['customer'], iss: 'alexandrite', ...claims })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
   }
 
   async function answer(target: TestApp, token: string): Promise<{ status: number; code?: string }> {
@@ -100,7 +102,18 @@ function runTokenCli(args: string[], env: Record<string, string>): Promise<{ cod
     execFile(
       process.execPath,
       ['-r', join(ROOT, 'test', 'support', 'ts-register.js'), join(ROOT, 'src', 'cli', 'token.ts'), ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, CARRIER_WEBHOOK_SECRET: 'cli-carrier-secret-0123', ...env }, timeout: 30_000 },
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          NODE_ENV: 'test',
+          JWT_SECRET: TEST_JWT_SECRET,
+          CARRIER_WEBHOOK_SECRET: 'cli-carrier-secret-0123',
+          ...env,
+        },
+        timeout: 30_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
     );
   });

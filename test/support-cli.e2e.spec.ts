@@ -46,12 +46,19 @@ describe('support CLI (npm run order) against a running app', () => {
     [customer, support] = await Promise.all([app.token('customer', 'cust-cli'), app.token('support', 'support-cli-test')]);
     let creates = 0;
     const create = async () => {
-      const created = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'SILVER_925' }, headers: { 'x-correlation-id': 'corr-cli-1', 'x-request-id': `cli-create-${++creates}` } });
+      const created = await app.request('/api/shop/orders', {
+        method: 'POST',
+        token: customer,
+        json: { material: 'SILVER_925' },
+        headers: { 'x-correlation-id': 'corr-cli-1', 'x-request-id': `cli-create-${++creates}` },
+      });
       expect(created.status).toBe(201);
       return ((await created.json()) as { id: string }).id;
     };
     submittedId = await create();
-    expect((await app.request(`/api/shop/orders/${submittedId}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } })).status).toBe(200);
+    expect((await app.request(`/api/shop/orders/${submittedId}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } })).status).toBe(
+      200,
+    );
     expect((await app.request(`/api/shop/orders/${submittedId}/submit`, { method: 'POST', token: customer, json: {} })).status).toBe(202);
     initiatedId = await create();
     // Past the 1 s SLA of both orders' statuses.
@@ -77,7 +84,12 @@ describe('support CLI (npm run order) against a running app', () => {
     expect(stdout).toMatch(/correlation corr-cli-1/);
     const table = stdout.slice(stdout.indexOf('time in status'));
     expect(table).not.toBe('');
-    expect(table.split('\n').slice(1, 4).map((line) => line.trim().split(/\s+/)[0])).toEqual(['INITIATED', 'FILE_UPLOADED', 'SUBMITTED']);
+    expect(
+      table
+        .split('\n')
+        .slice(1, 4)
+        .map((line) => line.trim().split(/\s+/)[0]),
+    ).toEqual(['INITIATED', 'FILE_UPLOADED', 'SUBMITTED']);
     expect(table).toMatch(/SUBMITTED\s+\S+( \S+)? so far/);
   });
 

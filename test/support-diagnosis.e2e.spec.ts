@@ -166,7 +166,13 @@ describe('support: diagnosis of orders the pricing engine is working on or gave 
     await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } });
     expect((await app.request(`/api/shop/orders/${id}/submit`, { method: 'POST', token: customer, json: {} })).status).toBe(202);
 
-    type Diagnosis = { status: string; pricing: { state: string; attempt: number } | null; anomalies: Array<{ code: string }>; summary: string; lastPricingFailure: { code: string } | null };
+    type Diagnosis = {
+      status: string;
+      pricing: { state: string; attempt: number } | null;
+      anomalies: Array<{ code: string }>;
+      summary: string;
+      lastPricingFailure: { code: string } | null;
+    };
     const diagnosis = async () => (await (await app.request(`/api/support/orders/${id}/diagnosis`, { token: support })).json()) as Diagnosis;
     const seenWhileSubmitted: Diagnosis[] = [];
     const deadline = Date.now() + 30_000;

@@ -60,7 +60,11 @@ describe('support: order history and time travel over HTTP', () => {
   it('replays the state up to a revision', async () => {
     const response = await get(`/api/support/orders/${orderId}/state?revision=1`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ asOf: { revision: 1, eventType: 'ModelUploaded' }, latestRevision: 2, state: { status: 'FILE_UPLOADED', material: 'SILVER_925' } });
+    expect(await response.json()).toMatchObject({
+      asOf: { revision: 1, eventType: 'ModelUploaded' },
+      latestRevision: 2,
+      state: { status: 'FILE_UPLOADED', material: 'SILVER_925' },
+    });
   });
 
   it('replays the state as it was at a time', async () => {

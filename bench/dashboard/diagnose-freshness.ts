@@ -71,7 +71,11 @@ async function main(): Promise<void> {
     }
     await setup.end();
     patch(PostgresEventStore.prototype, 'append', (a, _r, s) => `append ${String(a[0]).slice(6, 14)} done (took ${(performance.now() - s).toFixed(1)})`);
-    patch(PostgresEventStore.prototype, 'readAfter', (a, r, s) => `readAfter(${String(a[0]).slice(-6)}) -> ${(r as unknown[]).length} (took ${(performance.now() - s).toFixed(1)})`);
+    patch(
+      PostgresEventStore.prototype,
+      'readAfter',
+      (a, r, s) => `readAfter(${String(a[0]).slice(-6)}) -> ${(r as unknown[]).length} (took ${(performance.now() - s).toFixed(1)})`,
+    );
     patch(PostgresEventStore.prototype, 'hasEventsAfter', (_a, r, s) => `hasEventsAfter -> ${String(r)} (took ${(performance.now() - s).toFixed(1)})`);
     patch(AppendNotifier.prototype, 'send', () => 'NOTIFY appended sent');
     patch(MesDashboardRepository.prototype, 'changesSince', (_a, r, s) => `changesSince -> ${(r as unknown[]).length} (took ${(performance.now() - s).toFixed(1)})`);
@@ -81,7 +85,15 @@ async function main(): Promise<void> {
       mark(`orders_changed heard ${String(position).slice(-6)}`);
       return emit.call(this, position);
     };
-    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', DATA_DIR: await mkdtemp(join(tmpdir(), 'alexandrite-bench-')), LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      METRICS_PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: await mkdtemp(join(tmpdir(), 'alexandrite-bench-')),
+      LOG_LEVEL: 'silent',
+      LOG_FORMAT: 'json',
+    });
     const app = await createApp(new AppSettings(config, database.url, SECRET, SECRET));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
@@ -89,7 +101,9 @@ async function main(): Promise<void> {
     const client = new Client({ connectionString: database.url });
     await client.connect();
     for (;;) {
-      const { rows } = await client.query<{ done: boolean }>(`SELECT (SELECT max(position) FROM event_store.events) = (SELECT position FROM projection_checkpoints WHERE projection='read-models') AS done`);
+      const { rows } = await client.query<{ done: boolean }>(
+        `SELECT (SELECT max(position) FROM event_store.events) = (SELECT position FROM projection_checkpoints WHERE projection='read-models') AS done`,
+      );
       if (rows[0]?.done) break;
       await sleep(300);
     }
@@ -130,14 +144,21 @@ async function main(): Promise<void> {
     const totals: number[] = [];
     for (const id of approved.slice(0, SAMPLES)) {
       log.length = 0;
-      const visible = new Promise<void>((resolve) => waiters.set(id, () => { mark('SSE arrived'); resolve(); }));
+      const visible = new Promise<void>((resolve) =>
+        waiters.set(id, () => {
+          mark('SSE arrived');
+          resolve();
+        }),
+      );
       const t0 = performance.now();
       mark('POST sent');
       const posted = await fetch(`${baseUrl}/api/mes/orders/${id}/start`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
       mark(`POST answered ${posted.status}`);
       await visible;
       totals.push(performance.now() - t0);
-      const activity = await client.query(`SELECT application_name, state, backend_xid::text, now()-xact_start AS age, left(query,60) q FROM pg_stat_activity WHERE backend_xid IS NOT NULL`);
+      const activity = await client.query(
+        `SELECT application_name, state, backend_xid::text, now()-xact_start AS age, left(query,60) q FROM pg_stat_activity WHERE backend_xid IS NOT NULL`,
+      );
       console.log(`--- ${id.slice(0, 8)} total ${(performance.now() - t0).toFixed(1)} ms`);
       for (const entry of log) console.log(`  +${(entry.t - t0).toFixed(1).padStart(6)}  ${entry.what}`);
       if (activity.rows.length) console.log('  xids now:', JSON.stringify(activity.rows));
@@ -164,7 +185,11 @@ async function explainPlans(client: Client): Promise<void> {
   const statements: Array<[string, string, Array<string | number | null | string[]>]> = [
     ['any_after', ANY_EVENT_AFTER.text, [head]],
     ['read_all', READ_ALL.text, [head, 1000]],
-    ['page', DASHBOARD_PAGE.text, [['MANUFACTURING_APPROVED', 'MANUFACTURING_STARTED', 'MANUFACTURING_COMPLETED', 'PACKAGING'], '-infinity', '00000000-0000-0000-0000-000000000000', 51, null, null]],
+    [
+      'page',
+      DASHBOARD_PAGE.text,
+      [['MANUFACTURING_APPROVED', 'MANUFACTURING_STARTED', 'MANUFACTURING_COMPLETED', 'PACKAGING'], '-infinity', '00000000-0000-0000-0000-000000000000', 51, null, null],
+    ],
     ['counts', STATUS_COUNTS.text, []],
     ['changes', CHANGES_SINCE.text, [head, 500]],
     ['latest', LATEST_CHANGE.text, []],
@@ -172,7 +197,9 @@ async function explainPlans(client: Client): Promise<void> {
   for (const [name, text, values] of statements) {
     const prepared = `diag_${name}`;
     await client.query(`PREPARE ${prepared} AS ${text}`);
-    const args = values.map((v) => (Array.isArray(v) ? `ARRAY[${v.map((x) => `'${x}'`).join(',')}]` : v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v}'`)).join(', ');
+    const args = values
+      .map((v) => (Array.isArray(v) ? `ARRAY[${v.map((x) => `'${x}'`).join(',')}]` : v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v}'`))
+      .join(', ');
     const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE ${prepared}${args ? `(${args})` : ''}`);
     console.log(`=== ${name}\n${plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')}`);
   }

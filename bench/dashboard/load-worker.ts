@@ -124,10 +124,9 @@ async function measureFreshness(baseUrl: string, token: string, orderIds: string
     if (posted.status !== 200) throw new Error(`start ${id}: HTTP ${posted.status}`);
     await posted.arrayBuffer();
     const timeout = new AbortController();
-    await Promise.race([
-      visible,
-      sleep(10_000, undefined, { signal: timeout.signal }).then(() => Promise.reject(new Error(`order ${id} never showed on the stream`))),
-    ]).finally(() => timeout.abort());
+    await Promise.race([visible, sleep(10_000, undefined, { signal: timeout.signal }).then(() => Promise.reject(new Error(`order ${id} never showed on the stream`)))]).finally(
+      () => timeout.abort(),
+    );
     samples.push(seen.get(id)! - t0);
   }
   controller.abort();

@@ -63,11 +63,17 @@ async function main(): Promise<void> {
     // The seeded history is already priced (its PriceCalculated events say so): a live pricing subscriber
     // would be at the head. Left at 0 it turns every historic OrderSubmitted into a pg-boss job during
     // the whole measurement, which is a backlog drill, not the dashboard.
-    await withClient(database.url, (client) =>
-      client.query(`INSERT INTO pricing_checkpoints (subscriber, position) SELECT 'pricing-jobs', max(position) FROM event_store.events`),
-    );
+    await withClient(database.url, (client) => client.query(`INSERT INTO pricing_checkpoints (subscriber, position) SELECT 'pricing-jobs', max(position) FROM event_store.events`));
 
-    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', DATA_DIR: await mkdtemp(join(tmpdir(), 'alexandrite-bench-')), LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      METRICS_PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: await mkdtemp(join(tmpdir(), 'alexandrite-bench-')),
+      LOG_LEVEL: 'silent',
+      LOG_FORMAT: 'json',
+    });
     const catchUpStarted = performance.now();
     app = await createApp(new AppSettings(config, database.url, SECRET, SECRET));
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -98,14 +104,27 @@ async function main(): Promise<void> {
     const started = await changes.stop();
     const cacheAfterChanges = pageCache.stats();
     const changingHitRate =
-      (cacheAfterChanges.hits - cacheBeforeChanges.hits) /
-      Math.max(1, cacheAfterChanges.hits + cacheAfterChanges.misses - cacheBeforeChanges.hits - cacheBeforeChanges.misses);
+      (cacheAfterChanges.hits - cacheBeforeChanges.hits) / Math.max(1, cacheAfterChanges.hits + cacheAfterChanges.misses - cacheBeforeChanges.hits - cacheBeforeChanges.misses);
     const sqlLoad = load();
-    const sql = await runInWorker({ mode: 'sql', databaseUrl: database.url, poolSize: config.database.poolSize, statuses: FIRST_PAGE_STATUSES, connections: CONNECTIONS, runMs: RUN_MS });
+    const sql = await runInWorker({
+      mode: 'sql',
+      databaseUrl: database.url,
+      poolSize: config.database.poolSize,
+      statuses: FIRST_PAGE_STATUSES,
+      connections: CONNECTIONS,
+      runMs: RUN_MS,
+    });
     // One caller: the service time of one request, without the queue that 50 callers build on 2 cores.
     const soloLoad = load();
     const httpSolo = await runInWorker({ mode: 'http', url: `${baseUrl}${FIRST_PAGE}`, token, connections: 1, runMs: RUN_MS / 2 });
-    const sqlSolo = await runInWorker({ mode: 'sql', databaseUrl: database.url, poolSize: config.database.poolSize, statuses: FIRST_PAGE_STATUSES, connections: 1, runMs: RUN_MS / 2 });
+    const sqlSolo = await runInWorker({
+      mode: 'sql',
+      databaseUrl: database.url,
+      poolSize: config.database.poolSize,
+      statuses: FIRST_PAGE_STATUSES,
+      connections: 1,
+      runMs: RUN_MS / 2,
+    });
 
     console.log(`freshness: ${FRESHNESS_SAMPLES} start commands, each until it shows on the SSE stream...`);
     const freshnessLoad = load();

@@ -3,7 +3,17 @@ import type { NewEvent } from '../../src/infrastructure/event-store/event-store.
 import type { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store';
 
 const SEED_CONCURRENCY = 16;
-const STEPS = ['ModelUploaded', 'OrderSubmitted', 'PriceCalculated', 'ManufacturingApproved', 'ManufacturingStarted', 'ManufacturingCompleted', 'PackagingStarted', 'OrderShipped', 'OrderClosed'];
+const STEPS = [
+  'ModelUploaded',
+  'OrderSubmitted',
+  'PriceCalculated',
+  'ManufacturingApproved',
+  'ManufacturingStarted',
+  'ManufacturingCompleted',
+  'PackagingStarted',
+  'OrderShipped',
+  'OrderClosed',
+];
 
 /**
  * Appends `orders` orders through the event store, spread over the statuses;
@@ -45,13 +55,24 @@ function orderEvents(orderId: string, i: number): NewEvent[] {
   const list = [envelope('OrderInitiated', { orderId, customerRef: `cust-${i % 50_000}`, channel: 'shop', partnerId: null, material: 'GOLD_750' })];
   for (const type of STEPS.slice(0, steps)) {
     const data: Record<string, unknown> =
-      type === 'ModelUploaded' ? { blobKey: 'bench', sha256: 'bench', sizeBytes: 684, format: 'stl-binary', source: 'upload', catalogItemId: null, triangleCount: 12 }
-      : type === 'OrderSubmitted' ? { submissionId }
-      : type === 'PriceCalculated' ? { submissionId, currency: 'EUR', total: 250, breakdown: { material: 'GOLD_750', massGrams: 5, volumeMm3: 300, surfaceAreaMm2: 400, materialCost: 220, labourCost: 30, minimumApplied: false, lines: [] } }
-      : type === 'ManufacturingApproved' ? { approvedVia: 'seller' }
-      : type === 'OrderShipped' ? { operatorRef: 'op-1', trackingNumber: `TRK-${i}` }
-      : type === 'OrderClosed' ? { closedVia: 'carrier', deliveredAt: at }
-      : { operatorRef: 'op-1' };
+      type === 'ModelUploaded'
+        ? { blobKey: 'bench', sha256: 'bench', sizeBytes: 684, format: 'stl-binary', source: 'upload', catalogItemId: null, triangleCount: 12 }
+        : type === 'OrderSubmitted'
+          ? { submissionId }
+          : type === 'PriceCalculated'
+            ? {
+                submissionId,
+                currency: 'EUR',
+                total: 250,
+                breakdown: { material: 'GOLD_750', massGrams: 5, volumeMm3: 300, surfaceAreaMm2: 400, materialCost: 220, labourCost: 30, minimumApplied: false, lines: [] },
+              }
+            : type === 'ManufacturingApproved'
+              ? { approvedVia: 'seller' }
+              : type === 'OrderShipped'
+                ? { operatorRef: 'op-1', trackingNumber: `TRK-${i}` }
+                : type === 'OrderClosed'
+                  ? { closedVia: 'carrier', deliveredAt: at }
+                  : { operatorRef: 'op-1' };
     list.push(envelope(type, data));
   }
   return list;

@@ -156,10 +156,6 @@ function renderSection(rows: Row[], catchUp: CatchUp, serverLine: string): strin
 
 // --- setup ------------------------------------------------------------------
 
-
-
-
-
 async function createPlainTable(pool: Pool): Promise<void> {
   await pool.query(`
     CREATE TABLE bench_plain_events (

@@ -86,10 +86,7 @@ async function main(): Promise<void> {
     // (The measured noisy phases run on a worker thread, see noisyClient.)
 
     // Warm-up within both budgets: JIT, connection pools, the key cache.
-    await Promise.all([
-      openLoop({ rps: QUIET_RPS, durationMs: 3_000, send: quietRequest }),
-      openLoop({ rps: QUIET_RPS, durationMs: 3_000, send: noisyRequest }),
-    ]);
+    await Promise.all([openLoop({ rps: QUIET_RPS, durationMs: 3_000, send: quietRequest }), openLoop({ rps: QUIET_RPS, durationMs: 3_000, send: noisyRequest })]);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     const loadBefore = loadavg()[0] ?? 0;
@@ -174,10 +171,6 @@ function count(side: Side, predicate: (status: number) => boolean): number {
 }
 
 const fmt = (ms: number) => ms.toFixed(2);
-
-
-
-
 
 /** Runs the noisy key's open loop on a worker thread and brings its results back. */
 function noisyClient(options: { baseUrl: string; key: string; rps: number; durationMs: number }): Promise<OpenLoopResult> {

@@ -56,8 +56,30 @@ interface RunResult {
 
 /** A binary STL box (12 triangles), enough for upload and pricing. */
 function boxStl(): Buffer {
-  const v = [[0, 0, 0], [10, 0, 0], [10, 10, 0], [0, 10, 0], [0, 0, 4], [10, 0, 4], [10, 10, 4], [0, 10, 4]];
-  const faces = [[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4], [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]];
+  const v = [
+    [0, 0, 0],
+    [10, 0, 0],
+    [10, 10, 0],
+    [0, 10, 0],
+    [0, 0, 4],
+    [10, 0, 4],
+    [10, 10, 4],
+    [0, 10, 4],
+  ];
+  const faces = [
+    [0, 2, 1],
+    [0, 3, 2],
+    [4, 5, 6],
+    [4, 6, 7],
+    [0, 1, 5],
+    [0, 5, 4],
+    [1, 2, 6],
+    [1, 6, 5],
+    [2, 3, 7],
+    [2, 7, 6],
+    [3, 0, 4],
+    [3, 4, 7],
+  ];
   const buffer = Buffer.alloc(84 + faces.length * 50);
   buffer.writeUInt32LE(faces.length, 80);
   faces.forEach((face, index) => face.forEach((vertex, corner) => v[vertex]!.forEach((value, axis) => buffer.writeFloatLE(value, 84 + index * 50 + 12 + corner * 12 + axis * 4))));
@@ -102,7 +124,7 @@ async function main(): Promise<void> {
   const server = await startBenchServer();
   const results: RunResult[] = [];
   try {
-    const replicaCounts = (process.env.BENCH_REPLICAS ?? '1,2').split(",").map(Number);
+    const replicaCounts = (process.env.BENCH_REPLICAS ?? '1,2').split(',').map(Number);
     for (const replicas of replicaCounts) results.push(await run(server.url, replicas));
   } finally {
     await server.stop();
@@ -110,7 +132,8 @@ async function main(): Promise<void> {
   const doc = report(results, server.label);
   console.log(doc);
   // Other rates (an overload drill, say) get their own section next to the standard one.
-  const section = READ_RPS === 500 && COMMAND_RPS === 100 && !process.env.HTTP_MAX_IN_FLIGHT ? 'load' : `load-${READ_RPS}-${COMMAND_RPS}-${process.env.HTTP_MAX_IN_FLIGHT ?? 'default'}`;
+  const section =
+    READ_RPS === 500 && COMMAND_RPS === 100 && !process.env.HTTP_MAX_IN_FLIGHT ? 'load' : `load-${READ_RPS}-${COMMAND_RPS}-${process.env.HTTP_MAX_IN_FLIGHT ?? 'default'}`;
   console.log(`written to ${writeBenchmarkSection(section, doc)}`);
 }
 
@@ -248,7 +271,6 @@ function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : 0;
 }
-
 
 function report(results: RunResult[], databaseLabel: string): string {
   const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1) : '-');

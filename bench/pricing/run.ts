@@ -196,9 +196,7 @@ function report({ options, sizeMb, admesh, ours, memory }: ReportInput): string 
     '| | median | runs (ms) | ours / admesh (target ≤ 1.00) |',
     '| --- | ---: | --- | ---: |',
     `| admesh ${admeshVersion()} | ${admesh.medianMs.toFixed(0)} ms | ${ms(admesh.runsMs)} | |`,
-    ...WAYS.map(
-      (way) => `| ${WAY_LABEL[way]} | ${ours[way].medianMs.toFixed(0)} ms | ${ms(ours[way].runsMs)} | ${ratio(way).toFixed(2)}: ${verdict(ratio(way) <= 1)} |`,
-    ),
+    ...WAYS.map((way) => `| ${WAY_LABEL[way]} | ${ours[way].medianMs.toFixed(0)} ms | ${ms(ours[way].runsMs)} | ${ratio(way).toFixed(2)}: ${verdict(ratio(way) <= 1)} |`),
     '',
     ...(memory
       ? [

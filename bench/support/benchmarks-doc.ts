@@ -31,10 +31,7 @@ export function writeBenchmarkSection(name: string, markdown: string): string {
   const section = `${begin}\n${markdown.trim()}\n${end}`;
   const start = current.indexOf(begin);
   const stop = current.indexOf(end);
-  const next =
-    start >= 0 && stop > start
-      ? current.slice(0, start) + section + current.slice(stop + end.length)
-      : `${current.trimEnd()}\n\n${section}\n`;
+  const next = start >= 0 && stop > start ? current.slice(0, start) + section + current.slice(stop + end.length) : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(path, next);
   return path;
 }

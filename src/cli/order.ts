@@ -75,7 +75,9 @@ function printHistory(timeline: OrderTimeline, paint: (style: Style, text: strin
       `${paint('dim', String(event.revision).padStart(3))}  ${event.occurredAt}  ${paint('bold', event.type.padEnd(26))} ${paint('cyan', (event.statusAfter ?? '').padEnd(24))} ${who}`,
     );
     const request = event.requestId ? `  request ${event.requestId}` : '';
-    console.log(paint('dim', `       position ${event.position}${request}  correlation ${event.correlationId}${event.causationId ? `  causation ${event.causationId}` : ''}${trace}`));
+    console.log(
+      paint('dim', `       position ${event.position}${request}  correlation ${event.correlationId}${event.causationId ? `  causation ${event.causationId}` : ''}${trace}`),
+    );
     if (event.problem) console.log(paint('red', `       unreadable: ${event.problem}`));
   }
   console.log('');
@@ -92,7 +94,9 @@ function printRequest(trail: RequestTrail, paint: (style: Style, text: string) =
   console.log(`${paint('bold', `request ${trail.requestId}`)} appended ${events} to ${orders}`);
   console.log('');
   for (const event of trail.events) {
-    console.log(`  ${event.occurredAt}  ${paint('bold', event.type.padEnd(26))} ${event.orderId ?? event.streamId}  revision ${event.revision}  ${paint('dim', `position ${event.position}`)}`);
+    console.log(
+      `  ${event.occurredAt}  ${paint('bold', event.type.padEnd(26))} ${event.orderId ?? event.streamId}  revision ${event.revision}  ${paint('dim', `position ${event.position}`)}`,
+    );
   }
 }
 

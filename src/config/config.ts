@@ -13,13 +13,16 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL with protocol ${protocols.join(' or ')}`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL with protocol ${protocols.join(' or ')}`,
+  );
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -35,7 +38,10 @@ const EnvSchema = z.object({
   S3_ENDPOINT: url(['http:', 'https:']).optional(),
   S3_ACCESS_KEY: z.string().min(1).optional(),
   S3_SECRET_KEY: z.string().min(1).optional(),
-  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name').default('alexandrite-models'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('alexandrite-models'),
   S3_REGION: z.string().min(1).default('us-east-1'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   CARRIER_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -92,7 +98,12 @@ const EnvSchema = z.object({
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
   /** Longest a bearer token may be valid, from its `iat` (or from now) to its `exp`: a token that never expires is a leaked key. */
-  AUTH_TOKEN_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
+  AUTH_TOKEN_MAX_LIFETIME_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .default(24 * 3600),
   /** Which proxies' X-Forwarded-For to believe (per-IP limits): `true`, a hop count, or addresses/CIDRs. */
   TRUST_PROXY: z
     .string()
@@ -101,8 +112,16 @@ const EnvSchema = z.object({
   CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0))
-    .refine((origins) => origins.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin)), 'must be a comma-separated list of origins such as https://shop.example.com'),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0),
+    )
+    .refine(
+      (origins) => origins.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin)),
+      'must be a comma-separated list of origins such as https://shop.example.com',
+    ),
   /** Per-status SLA overrides for support's stuck list, e.g. `SUBMITTED=2m,SHIPPED=14d`. */
   ORDER_SLA: z
     .string()
@@ -148,9 +167,7 @@ export interface AppConfig {
   dataDir: string;
   database: { url: string | undefined; poolSize: number; statementTimeoutMs: number; embeddedPort: number; embeddedDataDir: string };
   eventStore: { adapter: 'postgres' } | { adapter: 'kurrentdb'; url: string };
-  blobStorage:
-    | { adapter: 'filesystem'; rootDir: string }
-    | { adapter: 'minio'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string };
+  blobStorage: { adapter: 'filesystem'; rootDir: string } | { adapter: 'minio'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string };
   auth: {
     jwtSecret: string | undefined;
     /** External identity provider (RS256/ES256 via JWKS); issuer and audience are required with it. */

@@ -67,7 +67,15 @@ describe('loadConfig', () => {
   });
 
   it('validates the pricing settings and refuses the test-only delay in production', () => {
-    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db:5432/a', JWT_SECRET: 'x'.repeat(40), CARRIER_WEBHOOK_SECRET: 'y'.repeat(20), S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' };
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://app@db:5432/a',
+      JWT_SECRET: 'x'.repeat(40),
+      CARRIER_WEBHOOK_SECRET: 'y'.repeat(20),
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_ACCESS_KEY: 'a',
+      S3_SECRET_KEY: 'b',
+    };
     expect(() => loadConfig({ ...production, PRICING_TEST_DELAY_MS: '500' })).toThrow(/PRICING_TEST_DELAY_MS: must be 0/);
     expect(() => loadConfig({ PRICING_TIMEOUT_S: 'soon' })).toThrow(/PRICING_TIMEOUT_S/);
     const config = loadConfig({ PRICING_TIMEOUT_S: '1.5', PRICING_THREADS: '2', PRICING_WORKER_ENABLED: 'false' });
@@ -106,7 +114,10 @@ describe('loadConfig', () => {
 
   it('reads the bearer token limits: a 24 h maximum lifetime by default, an audience only when configured', () => {
     expect(loadConfig({}).auth).toMatchObject({ audience: undefined, tokenMaxLifetimeSeconds: 86_400 });
-    expect(loadConfig({ AUTH_JWT_AUDIENCE: 'alexandrite-api', AUTH_TOKEN_MAX_LIFETIME_S: '3600' }).auth).toMatchObject({ audience: 'alexandrite-api', tokenMaxLifetimeSeconds: 3600 });
+    expect(loadConfig({ AUTH_JWT_AUDIENCE: 'alexandrite-api', AUTH_TOKEN_MAX_LIFETIME_S: '3600' }).auth).toMatchObject({
+      audience: 'alexandrite-api',
+      tokenMaxLifetimeSeconds: 3600,
+    });
     for (const bad of ['0', '59', '2592001', '1.5', 'forever']) {
       expect(() => loadConfig({ AUTH_TOKEN_MAX_LIFETIME_S: bad })).toThrow(/AUTH_TOKEN_MAX_LIFETIME_S/);
     }

@@ -1,12 +1,4 @@
-import {
-  Global,
-  Inject,
-  Logger,
-  Module,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AppSettings } from '../config/app-settings';
 import { ParkingConsumerRegistry } from '../infrastructure/event-consumers/parked-events.registry';
 import { ParkedEventsRepository } from '../infrastructure/event-consumers/parked-events.repository';

@@ -133,9 +133,12 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
       it('reads revision ranges inclusively, and nothing for a missing stream', async () => {
         const stream = newStream();
         // 12 events: revision 10 must sort after 9 (numbers, not text).
-        await store.append(stream, Array.from({ length: 12 }, () => newEvent()), 'no_stream');
-        const revisions = async (options: { fromRevision?: bigint; toRevision?: bigint }) =>
-          (await store.readStream(stream, options)).map((event) => event.revision);
+        await store.append(
+          stream,
+          Array.from({ length: 12 }, () => newEvent()),
+          'no_stream',
+        );
+        const revisions = async (options: { fromRevision?: bigint; toRevision?: bigint }) => (await store.readStream(stream, options)).map((event) => event.revision);
 
         expect(await revisions({})).toEqual(Array.from({ length: 12 }, (_, index) => BigInt(index)));
         expect(await revisions({ fromRevision: 8n })).toEqual([8n, 9n, 10n, 11n]);
@@ -236,62 +239,62 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
     });
 
     describe('subscribeToAll', () => {
-      it(
-        'delivers every event of 8 concurrent writers exactly once, in increasing position order, as readAll does',
-        async () => {
-          const WRITERS = 8;
-          const APPENDS_PER_WRITER = 1_000;
-          const IN_FLIGHT_PER_WRITER = 4;
-          const streams = Array.from({ length: 200 }, () => newStream());
-          const own = new Set(streams);
-          const start = await store.headPosition();
-          const received = collector({ slowHandler: true });
-          const subscription = store.subscribeToAll({ fromPosition: start, batchSize: 100 }, received.handler);
-          await waitUntil(() => received.caughtUps > 0, 10_000, 'the subscription to catch up before the writers start');
+      it('delivers every event of 8 concurrent writers exactly once, in increasing position order, as readAll does', async () => {
+        const WRITERS = 8;
+        const APPENDS_PER_WRITER = 1_000;
+        const IN_FLIGHT_PER_WRITER = 4;
+        const streams = Array.from({ length: 200 }, () => newStream());
+        const own = new Set(streams);
+        const start = await store.headPosition();
+        const received = collector({ slowHandler: true });
+        const subscription = store.subscribeToAll({ fromPosition: start, batchSize: 100 }, received.handler);
+        await waitUntil(() => received.caughtUps > 0, 10_000, 'the subscription to catch up before the writers start');
 
-          const appendedIds: string[] = [];
-          const writer = async (writerIndex: number) => {
-            let next = 0;
-            const lane = async () => {
-              while (next < APPENDS_PER_WRITER) {
-                const i = next++;
-                // Writers share the streams, so appends to one stream race each other too.
-                const stream = streams[(writerIndex * 131 + i * 7) % streams.length]!;
-                const events = i % 10 === 0 ? [newEvent(), newEvent()] : [newEvent()];
-                await store.append(stream, events, 'any');
-                appendedIds.push(...events.map((event) => event.id));
-              }
-            };
-            await Promise.all(Array.from({ length: IN_FLIGHT_PER_WRITER }, lane));
+        const appendedIds: string[] = [];
+        const writer = async (writerIndex: number) => {
+          let next = 0;
+          const lane = async () => {
+            while (next < APPENDS_PER_WRITER) {
+              const i = next++;
+              // Writers share the streams, so appends to one stream race each other too.
+              const stream = streams[(writerIndex * 131 + i * 7) % streams.length]!;
+              const events = i % 10 === 0 ? [newEvent(), newEvent()] : [newEvent()];
+              await store.append(stream, events, 'any');
+              appendedIds.push(...events.map((event) => event.id));
+            }
           };
-          await Promise.all(Array.from({ length: WRITERS }, (_, writerIndex) => writer(writerIndex)));
-          expect(appendedIds).toHaveLength(WRITERS * APPENDS_PER_WRITER * 1.1);
+          await Promise.all(Array.from({ length: IN_FLIGHT_PER_WRITER }, lane));
+        };
+        await Promise.all(Array.from({ length: WRITERS }, (_, writerIndex) => writer(writerIndex)));
+        expect(appendedIds).toHaveLength(WRITERS * APPENDS_PER_WRITER * 1.1);
 
-          await waitUntil(() => received.ownIds(own).length >= appendedIds.length, 45_000, 'every appended event to arrive');
-          await sleep(100); // a duplicate would arrive right after
-          await subscription.stop();
+        await waitUntil(() => received.ownIds(own).length >= appendedIds.length, 45_000, 'every appended event to arrive');
+        await sleep(100); // a duplicate would arrive right after
+        await subscription.stop();
 
-          expect(received.errors).toEqual([]);
-          expect(received.maxConcurrentBatches).toBe(1);
-          expect(received.largestBatch).toBeLessThanOrEqual(100);
-          expectStrictlyIncreasing(received.events.map((event) => event.position));
-          const ownEvents = received.events.filter((event) => own.has(event.streamId));
-          expect(ownEvents).toHaveLength(appendedIds.length);
-          expect(new Set(ownEvents.map((event) => event.id))).toEqual(new Set(appendedIds));
-          expectRevisionsInOrderPerStream(ownEvents);
+        expect(received.errors).toEqual([]);
+        expect(received.maxConcurrentBatches).toBe(1);
+        expect(received.largestBatch).toBeLessThanOrEqual(100);
+        expectStrictlyIncreasing(received.events.map((event) => event.position));
+        const ownEvents = received.events.filter((event) => own.has(event.streamId));
+        expect(ownEvents).toHaveLength(appendedIds.length);
+        expect(new Set(ownEvents.map((event) => event.id))).toEqual(new Set(appendedIds));
+        expectRevisionsInOrderPerStream(ownEvents);
 
-          const readBack = (await readAllAfter(store, start)).filter((event) => own.has(event.streamId));
-          expect(readBack.map((event) => `${event.position}:${event.id}`)).toEqual(ownEvents.map((event) => `${event.position}:${event.id}`));
-        },
-        90_000,
-      );
+        const readBack = (await readAllAfter(store, start)).filter((event) => own.has(event.streamId));
+        expect(readBack.map((event) => `${event.position}:${event.id}`)).toEqual(ownEvents.map((event) => `${event.position}:${event.id}`));
+      }, 90_000);
 
       it('resumes from a checkpoint with exactly the events after it, then goes live', async () => {
         const stream = newStream();
         const events = Array.from({ length: 5 }, () => newEvent());
         for (const event of events) await store.append(stream, [event], 'any');
         const checkpoint = (await store.readStream(stream))[1]!.position;
-        await eventuallyReadAll(store, checkpoint, events.slice(2).map((event) => event.id));
+        await eventuallyReadAll(
+          store,
+          checkpoint,
+          events.slice(2).map((event) => event.id),
+        );
 
         const own = new Set([stream]);
         const live = newEvent();

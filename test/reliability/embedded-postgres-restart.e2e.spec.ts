@@ -110,7 +110,9 @@ describe('embedded PostgreSQL across a crash of the app', () => {
     const lockFile = join(dataDir, 'postgres', 'postmaster.pid');
     // Run by PostgreSQL's own user (as root, `postgres`): a PID it may not signal, it would take for stale by itself.
     const asPostgresUser =
-      process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
+      process.getuid?.() === 0
+        ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) }
+        : {};
     const stranger = spawn('sleep', ['120'], { stdio: 'ignore', ...asPostgresUser });
     try {
       await writeFile(lockFile, `${stranger.pid}\n${join(dataDir, 'postgres')}\n1700000000\n${embeddedPort}\n/tmp\n127.0.0.1\n 0 0\nready\n`);

@@ -78,7 +78,9 @@ describe('Idempotency-Key across kill -9', () => {
     const keys = Array.from({ length: KEYS }, (_, index) => (index < HELD ? `held-${run}-${index}` : `free-${run}-${index}`));
     // Fault injection: the response of a held key is never stored before the process dies.
     await sql.query(`CREATE FUNCTION test_hold_response() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(120); RETURN NEW; END $$`);
-    await sql.query(`CREATE TRIGGER test_hold_response BEFORE UPDATE ON http_idempotency_keys FOR EACH ROW WHEN (NEW.key LIKE 'held-%' AND NEW.status_code IS NOT NULL) EXECUTE FUNCTION test_hold_response()`);
+    await sql.query(
+      `CREATE TRIGGER test_hold_response BEFORE UPDATE ON http_idempotency_keys FOR EACH ROW WHEN (NEW.key LIKE 'held-%' AND NEW.status_code IS NOT NULL) EXECUTE FUNCTION test_hold_response()`,
+    );
 
     const firstAnswers = new Map<string, Answer>();
     const inFlight = keys.map((key) => create(key).then((answer) => void firstAnswers.set(key, answer)));

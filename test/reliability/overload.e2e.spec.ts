@@ -89,7 +89,7 @@ describe('overload', () => {
       // A client goes away: its slot is free again, and the replica ready again.
       first.destroy();
       await until(async () => ((await app.request('/health/ready')).status === 200 ? true : undefined), 'ready again');
-      expect((await until(async () => ((await dashboard()).status === 200 ? true : undefined)))).toBe(true);
+      expect(await until(async () => ((await dashboard()).status === 200 ? true : undefined))).toBe(true);
     });
 
     it('does not count an open event stream as work in progress', async () => {
@@ -156,10 +156,14 @@ describe('overload', () => {
 
     it('closes stalled requests after the idle timeout, freeing their slots', async () => {
       const started = Date.now();
-      await until(async () => {
-        const open = sockets.filter((socket) => !socket.destroyed);
-        return open.length === 0 ? true : undefined;
-      }, 'every stalled connection closed', 8_000);
+      await until(
+        async () => {
+          const open = sockets.filter((socket) => !socket.destroyed);
+          return open.length === 0 ? true : undefined;
+        },
+        'every stalled connection closed',
+        8_000,
+      );
       await Promise.all(sockets.map(closed));
       // Idle timeout 1.5 s; the server checks about once a second.
       expect(Date.now() - started).toBeLessThan(6_000);

@@ -52,7 +52,18 @@ const STATUS_BY_EVENT: Record<string, string> = {
   OrderCancelled: 'CANCELLED',
 };
 /** Events one order may carry at most once, whatever retries happened. */
-const AT_MOST_ONCE = ['OrderInitiated', 'OrderSubmitted', 'PriceCalculated', 'ManufacturingApproved', 'ManufacturingStarted', 'ManufacturingCompleted', 'PackagingStarted', 'OrderShipped', 'OrderClosed', 'OrderCancelled'];
+const AT_MOST_ONCE = [
+  'OrderInitiated',
+  'OrderSubmitted',
+  'PriceCalculated',
+  'ManufacturingApproved',
+  'ManufacturingStarted',
+  'ManufacturingCompleted',
+  'PackagingStarted',
+  'OrderShipped',
+  'OrderClosed',
+  'OrderCancelled',
+];
 
 describe('two replicas under kill -9 and a PostgreSQL restart', () => {
   let database: TestDatabase;
@@ -90,7 +101,13 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     const orderId = (created.body as { id: string }).id;
     const uploaded = await call(baseUrl, 'PUT', `/api/shop/orders/${orderId}/model`, { token: customer, body: boxStl(), contentType: 'model/stl' });
     expect([created.status, uploaded.status]).toEqual([201, 200]);
-    const metadata: EventMetadata = { correlationId: randomUUID(), causationId: null, actor: { role: 'system', id: 'bad-producer' }, occurredAt: new Date().toISOString(), schemaVersion: 1 };
+    const metadata: EventMetadata = {
+      correlationId: randomUUID(),
+      causationId: null,
+      actor: { role: 'system', id: 'bad-producer' },
+      occurredAt: new Date().toISOString(),
+      schemaVersion: 1,
+    };
     const event: NewEvent =
       kind === 'submission'
         ? { id: randomUUID(), type: 'OrderSubmitted', data: { submissionId: 'not-a-uuid' }, metadata }
@@ -182,28 +199,35 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     await sleep(LOAD_PHASE_MS / 2);
   }, 120_000);
 
-  (restart.command ? it : it.skip)(`recovers by itself when PostgreSQL restarts mid-load${restart.command ? '' : ` (SKIPPED: ${restart.reason})`}`, async () => {
-    const before = workload.acknowledged.length;
-    const started = Date.now();
-    // Asynchronously: the workload in this process keeps sending while PostgreSQL is down.
-    await promisify(execFile)(restart.command![0]!, restart.command!.slice(1), { timeout: 60_000 });
-    measured.postgresRestartMs = Date.now() - started;
-    const recoveryMs = await waitFor(
-      'every replica to be ready again',
-      async () => {
-        const ready = await Promise.all(live().map((replica) => call(replica.baseUrl, 'GET', '/health/ready', { timeoutMs: 5_000 })));
-        return ready.every((answer) => answer.status === 200) ? Date.now() - started : undefined;
-      },
-      60_000,
-      () => live().map((replica) => replica.output()).join('\n'),
-    );
-    measured.readyAfterPostgresRestartMs = recoveryMs;
-    sql.end().catch(() => undefined);
-    sql = await connect();
-    await sleep(LOAD_PHASE_MS);
-    expect(live()).toHaveLength(2);
-    expect(workload.acknowledged.length).toBeGreaterThan(before);
-  }, 120_000);
+  (restart.command ? it : it.skip)(
+    `recovers by itself when PostgreSQL restarts mid-load${restart.command ? '' : ` (SKIPPED: ${restart.reason})`}`,
+    async () => {
+      const before = workload.acknowledged.length;
+      const started = Date.now();
+      // Asynchronously: the workload in this process keeps sending while PostgreSQL is down.
+      await promisify(execFile)(restart.command![0]!, restart.command!.slice(1), { timeout: 60_000 });
+      measured.postgresRestartMs = Date.now() - started;
+      const recoveryMs = await waitFor(
+        'every replica to be ready again',
+        async () => {
+          const ready = await Promise.all(live().map((replica) => call(replica.baseUrl, 'GET', '/health/ready', { timeoutMs: 5_000 })));
+          return ready.every((answer) => answer.status === 200) ? Date.now() - started : undefined;
+        },
+        60_000,
+        () =>
+          live()
+            .map((replica) => replica.output())
+            .join('\n'),
+      );
+      measured.readyAfterPostgresRestartMs = recoveryMs;
+      sql.end().catch(() => undefined);
+      sql = await connect();
+      await sleep(LOAD_PHASE_MS);
+      expect(live()).toHaveLength(2);
+      expect(workload.acknowledged.length).toBeGreaterThan(before);
+    },
+    120_000,
+  );
 
   it('loses and doubles nothing: acknowledged commands, streams, order states and read models', async () => {
     await workload.stop();
@@ -258,16 +282,23 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     const statuses: Record<string, number> = {};
     const unexplained: unknown[] = [];
     for (const [streamId, stream] of streams) {
-      const status = [...stream].reverse().map((event) => STATUS_BY_EVENT[event.type]).find(Boolean) ?? 'UNKNOWN';
+      const status =
+        [...stream]
+          .reverse()
+          .map((event) => STATUS_BY_EVENT[event.type])
+          .find(Boolean) ?? 'UNKNOWN';
       statuses[status] = (statuses[status] ?? 0) + 1;
       if (TERMINAL.has(status)) continue;
       const diagnosis = await call(live()[0]!.baseUrl, 'GET', `/api/support/orders/${streamId.slice('order-'.length)}/diagnosis`, { token: support });
       const body = diagnosis.body as { summary?: string; waitingFor?: { owner?: string }; anomalies?: Array<{ code: string }> };
       // A poisoned order is explained by its unreadable, parked event; any other anomaly is not expected.
       const expectedAnomalies = poisonedStreams.has(streamId) ? ['ORDER_STREAM_CORRUPT', 'EVENT_PARKED'] : [];
-      const unexpected = (body.anomalies ?? []).filter((anomaly) => !expectedAnomalies.includes(anomaly.code) && !(expectedAnomalies.length > 0 && anomaly.code === 'READ_MODEL_BEHIND'));
+      const unexpected = (body.anomalies ?? []).filter(
+        (anomaly) => !expectedAnomalies.includes(anomaly.code) && !(expectedAnomalies.length > 0 && anomaly.code === 'READ_MODEL_BEHIND'),
+      );
       const missing = expectedAnomalies.filter((code) => !(body.anomalies ?? []).some((anomaly) => anomaly.code === code));
-      if (diagnosis.status !== 200 || !body.summary || !body.waitingFor?.owner || unexpected.length > 0 || missing.length > 0) unexplained.push({ streamId, status, diagnosis: body });
+      if (diagnosis.status !== 200 || !body.summary || !body.waitingFor?.owner || unexpected.length > 0 || missing.length > 0)
+        unexplained.push({ streamId, status, diagnosis: body });
     }
     measured.finalStatuses = statuses;
     expect(unexplained).toEqual([]);
@@ -284,14 +315,19 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
       30_000,
     );
     // Each poison event parked exactly once per consumer that could not apply it, and nothing else; readiness green.
-    const { rows: parked } = await sql.query<{ consumer: string; position: string; state: string }>(`SELECT consumer, position::text AS position, state FROM parked_events ORDER BY consumer, position`);
+    const { rows: parked } = await sql.query<{ consumer: string; position: string; state: string }>(
+      `SELECT consumer, position::text AS position, state FROM parked_events ORDER BY consumer, position`,
+    );
     const expectedParked = Object.entries(poison).flatMap(([consumer, positions]) => [...positions].map((position) => ({ consumer, position: String(position), state: 'parked' })));
-    const byKey = (a: { consumer: string; position: string }, b: { consumer: string; position: string }) => `${a.consumer}/${a.position}`.localeCompare(`${b.consumer}/${b.position}`);
+    const byKey = (a: { consumer: string; position: string }, b: { consumer: string; position: string }) =>
+      `${a.consumer}/${a.position}`.localeCompare(`${b.consumer}/${b.position}`);
     expect(parked.sort(byKey)).toEqual(expectedParked.sort(byKey));
     measured.parkedEvents = parked.length;
     const ready = await call(live()[0]!.baseUrl, 'GET', '/health/ready', { timeoutMs: 5_000 });
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ details: { projections: { parkedEvents: poison['read-models'].size }, 'pricing-subscriber': { parkedEvents: poison['pricing-jobs'].size } } });
+    expect(ready.body).toMatchObject({
+      details: { projections: { parkedEvents: poison['read-models'].size }, 'pricing-subscriber': { parkedEvents: poison['pricing-jobs'].size } },
+    });
 
     const exits = await Promise.all(live().map((replica) => replica.terminate()));
     measured.shutdown = exits;

@@ -33,7 +33,17 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
   const spawnChild = (extraEnv: Record<string, string>) => {
     child = spawn(process.execPath, ['-r', join(__dirname, 'ts-register.js'), join(root, 'src', 'main.ts')], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0', DATABASE_URL: database.url, DATA_DIR: dataDir, ...env, ...extraEnv },
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        METRICS_PORT: '0',
+        DATABASE_URL: database.url,
+        DATA_DIR: dataDir,
+        ...env,
+        ...extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));

@@ -16,13 +16,7 @@ interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
 }
-type S3rverConstructor = new (options: {
-  address: string;
-  port: number;
-  directory: string;
-  silent: boolean;
-  resetOnClose: boolean;
-}) => S3rverInstance;
+type S3rverConstructor = new (options: { address: string; port: number; directory: string; silent: boolean; resetOnClose: boolean }) => S3rverInstance;
 
 /** s3rver's built-in account (lib/models/account.js); it checks request signatures against it. */
 const S3RVER_CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER' };

@@ -58,7 +58,12 @@ export class JwtService {
 
   static async sign(secret: string, subject: string, roles: UserRole[], ttlSeconds: number, options: SignOptions = {}): Promise<string> {
     const issuedAt = Math.floor(Date.now() / 1000);
-    const token = new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(subject).setIssuer(ISSUER).setIssuedAt(issuedAt).setExpirationTime(issuedAt + ttlSeconds);
+    const token = new SignJWT({ roles })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(subject)
+      .setIssuer(ISSUER)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ttlSeconds);
     if (options.audience !== undefined) token.setAudience(options.audience);
     return token.sign(new TextEncoder().encode(secret));
   }

@@ -160,13 +160,18 @@ async function takeOverLeftoverServer(dataDir: string, notice: (message: string)
     );
   }
   notice(`${where} was left running by an app that is gone (killed?): it is an orphan, stopping it before starting ours`);
-  for (const [signal, waitMs] of [['SIGINT', 30_000], ['SIGQUIT', 10_000]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGINT', 30_000],
+    ['SIGQUIT', 10_000],
+  ] as const) {
     try {
       process.kill(pid, signal);
     } catch (error) {
-      throw new EmbeddedPostgresError(`${where} was left running by an app that is gone, and it cannot be stopped from here (${messageOf(error)}): stop it with \`kill ${pid}\`, then start again.`);
+      throw new EmbeddedPostgresError(
+        `${where} was left running by an app that is gone, and it cannot be stopped from here (${messageOf(error)}): stop it with \`kill ${pid}\`, then start again.`,
+      );
     }
-    for (const deadline = Date.now() + waitMs; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + waitMs; Date.now() < deadline;) {
       if (!isAlive(pid)) return;
       await sleep(100);
     }
@@ -199,7 +204,9 @@ function processInfo(pid: number): { ppid: number; executable: string; args: str
     return { ppid, executable, args };
   } catch {
     try {
-      const [ppid = '', comm = '', ...args] = execFileSync('ps', ['-o', 'ppid=', '-o', 'comm=', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim().split(/\s+/);
+      const [ppid = '', comm = '', ...args] = execFileSync('ps', ['-o', 'ppid=', '-o', 'comm=', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' })
+        .trim()
+        .split(/\s+/);
       return { ppid: Number(ppid), executable: basename(comm), args: args.join(' ') };
     } catch {
       return undefined;

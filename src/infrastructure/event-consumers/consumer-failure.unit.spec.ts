@@ -29,7 +29,7 @@ describe('isPoisonFailure: park the event, or read it again later?', () => {
     ['not an Error at all', 'boom'],
   ])('reads again: %s', (_name, error) => expect(isPoisonFailure(error)).toBe(false));
 
-  it('leaves plain errors to the caller where they may be the world\'s (a job queue client)', () => {
+  it("leaves plain errors to the caller where they may be the world's (a job queue client)", () => {
     expect(isPoisonFailure(new Error('pg-boss is not started'), { plainErrors: false })).toBe(false);
     expect(isPoisonFailure(pgError('22P02', 'invalid input syntax for type uuid'), { plainErrors: false })).toBe(true);
     expect(isPoisonFailure(new UnprocessableEventError(event, 'x'), { plainErrors: false })).toBe(true);

@@ -75,9 +75,7 @@ export class ParkedEventsRepository {
   countOpen(): Promise<Map<string, number>> {
     const now = Date.now();
     if (this.cachedCounts && now - this.cachedCounts.at < COUNT_CACHE_MS) return this.cachedCounts.counts;
-    const counts = this.db
-      .query<Array<{ consumer: string; count: number }>>(COUNT_OPEN.text)
-      .then((rows) => new Map(rows.map((row) => [row.consumer, Number(row.count)])));
+    const counts = this.db.query<Array<{ consumer: string; count: number }>>(COUNT_OPEN.text).then((rows) => new Map(rows.map((row) => [row.consumer, Number(row.count)])));
     this.cachedCounts = { at: now, counts };
     counts.catch(() => {
       if (this.cachedCounts?.counts === counts) this.cachedCounts = undefined;

@@ -14,9 +14,9 @@ export class ApiErrorDto {
 const DESCRIPTIONS: Record<number, string> = {
   400: 'invalid input (VALIDATION_FAILED, INVALID_ORDER_ID, INVALID_JSON, EMPTY_BODY, ...)',
   401: 'no or invalid credentials (UNAUTHENTICATED, INVALID_TOKEN, TOKEN_EXPIRED)',
-  403: 'the caller\'s role may not use this endpoint (FORBIDDEN_ROLE)',
+  403: "the caller's role may not use this endpoint (FORBIDDEN_ROLE)",
   404: 'no such order, or not yours (ORDER_NOT_FOUND)',
-  409: 'the order\'s status does not allow this (ILLEGAL_TRANSITION with currentStatus and allowed), or a concurrent change',
+  409: "the order's status does not allow this (ILLEGAL_TRANSITION with currentStatus and allowed), or a concurrent change",
   413: 'body larger than allowed (MODEL_TOO_LARGE, PAYLOAD_TOO_LARGE)',
   415: 'unsupported Content-Type',
   422: 'a well-formed request the order cannot take (unreadable model, unknown material, reused Idempotency-Key, ...)',

@@ -42,7 +42,10 @@ export async function registerHttpSecurity(app: NestFastifyApplication, config: 
     .getInstance()
     .addHook('onRequest', async (request, reply) => {
       if (/%00/.test(request.url)) {
-        return reply.code(400).header('content-type', 'application/json; charset=utf-8').send({ code: 'NUL_CHARACTER', message: 'the URL must not contain %00', requestId: request.id });
+        return reply
+          .code(400)
+          .header('content-type', 'application/json; charset=utf-8')
+          .send({ code: 'NUL_CHARACTER', message: 'the URL must not contain %00', requestId: request.id });
       }
     });
   if (config.cors.origins.length > 0) {

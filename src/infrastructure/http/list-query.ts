@@ -15,7 +15,10 @@ export function parseLimit(raw: unknown, { defaultLimit, maxLimit }: LimitOption
   if (raw === undefined || raw === '') return defaultLimit;
   const value = typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < 1 || value > maxLimit) {
-    throw badRequest('INVALID_LIMIT', `limit must be an integer from 1 to ${maxLimit}`, { limit: (typeof raw === 'string' ? raw : JSON.stringify(raw)).slice(0, 40), max: maxLimit });
+    throw badRequest('INVALID_LIMIT', `limit must be an integer from 1 to ${maxLimit}`, {
+      limit: (typeof raw === 'string' ? raw : JSON.stringify(raw)).slice(0, 40),
+      max: maxLimit,
+    });
   }
   return value;
 }
@@ -24,7 +27,10 @@ export function parseLimit(raw: unknown, { defaultLimit, maxLimit }: LimitOption
 export function parseMultiValue(raw: unknown): string[] {
   if (raw === undefined) return [];
   const values = Array.isArray(raw) ? raw : [raw];
-  return values.flatMap((value) => String(value).split(',')).map((value) => value.trim()).filter((value) => value.length > 0);
+  return values
+    .flatMap((value) => String(value).split(','))
+    .map((value) => value.trim())
+    .filter((value) => value.length > 0);
 }
 
 /**

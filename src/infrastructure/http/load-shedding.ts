@@ -22,9 +22,11 @@ type Limits = Pick<AppConfig['http'], 'maxInFlight' | 'maxInFlightAnonymous' | '
 type Refusal = 'total' | 'anonymous' | 'per_ip';
 
 const requestsInFlight = gauge('alexandrite_http_requests_in_flight', 'HTTP requests received and not yet answered (probes excluded)', []);
-const requestsShed = counter('alexandrite_http_requests_shed_total', 'Requests refused because the replica (total, anonymous share) or the client (per_ip) had its maximum in progress', [
-  'limit',
-]);
+const requestsShed = counter(
+  'alexandrite_http_requests_shed_total',
+  'Requests refused because the replica (total, anonymous share) or the client (per_ip) had its maximum in progress',
+  ['limit'],
+);
 const connectionsRefused = counter('alexandrite_http_connections_refused_total', 'Connections closed at once because their peer address had HTTP_MAX_CONNECTIONS_PER_IP open', []);
 
 /**
@@ -115,11 +117,13 @@ export class LoadShedding {
       : refusal === 'anonymous'
         ? `this replica has ${this.limits.maxInFlightAnonymous} requests without credentials in progress, its limit for them; retry in ${RETRY_AFTER_SECONDS} s`
         : `this replica has ${this.limits.maxInFlight} requests in progress, its limit; retry in ${RETRY_AFTER_SECONDS} s`;
-    return reply
-      .code(perIp ? 429 : 503)
-      // Close the connection: its body, if any, is never read, and a refused client should not hold a socket.
-      .headers({ ...EARLY_REFUSAL_HEADERS, 'retry-after': String(RETRY_AFTER_SECONDS), connection: 'close' })
-      .send({ code: perIp ? 'TOO_MANY_IN_FLIGHT' : 'OVERLOADED', message, details: { retryAfterSeconds: RETRY_AFTER_SECONDS, limit: refusal }, requestId: request.id });
+    return (
+      reply
+        .code(perIp ? 429 : 503)
+        // Close the connection: its body, if any, is never read, and a refused client should not hold a socket.
+        .headers({ ...EARLY_REFUSAL_HEADERS, 'retry-after': String(RETRY_AFTER_SECONDS), connection: 'close' })
+        .send({ code: perIp ? 'TOO_MANY_IN_FLIGHT' : 'OVERLOADED', message, details: { retryAfterSeconds: RETRY_AFTER_SECONDS, limit: refusal }, requestId: request.id })
+    );
   }
 
   /** An API key the rate-limit gate accepted, or a bearer token that verifies (the guard checks roles later). */

@@ -111,7 +111,11 @@ describe('deployment manifests (docker/)', () => {
     it('has Prometheus scrape the metrics port, which the Service does not expose', () => {
       const metricsPort = loadConfig({ ...configMap.data, ...secret.stringData }).metrics.port;
       expect(container.ports.find((port: { name: string }) => port.name === 'metrics')?.containerPort).toBe(metricsPort);
-      expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(metricsPort), 'prometheus.io/path': '/metrics' });
+      expect(deployment.spec.template.metadata.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(metricsPort),
+        'prometheus.io/path': '/metrics',
+      });
       expect(byKind('Service').spec.ports.map((port: { targetPort: string }) => port.targetPort)).toEqual(['http']);
     });
 

@@ -20,13 +20,7 @@ import { installOrderLogContext, orderIdOfRequest } from './order-log-context';
           // No genReqId: Fastify's (request-id.ts) already set req.id, which pino-http takes as it is.
           // A client that hung up before our answer is not news either (client-abort.ts).
           customLogLevel: (request, response, error) =>
-            error || response.statusCode >= 500
-              ? 'error'
-              : clientClosedBeforeAnswer(request, response)
-                ? 'debug'
-                : response.statusCode >= 400
-                  ? 'warn'
-                  : 'info',
+            error || response.statusCode >= 500 ? 'error' : clientClosedBeforeAnswer(request, response) ? 'debug' : response.statusCode >= 400 ? 'warn' : 'info',
           // Probes are not news. Under Fastify the middleware may see a rewritten `url`; originalUrl is what was asked.
           autoLogging: {
             ignore: (request: IncomingMessage & { originalUrl?: string }) => (request.originalUrl ?? request.url)?.startsWith('/health/') === true,

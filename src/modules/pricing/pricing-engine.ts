@@ -45,9 +45,7 @@ export class PricingEngine implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn('PRICING_WORKER_ENABLED=false: submitted orders are not priced by this process');
       return;
     }
-    await this.queue.work(this.pool.threads, (job) =>
-      this.handler.run(job.data, { retryCount: job.retryCount, retryDelaySeconds: retryDelaySeconds + 2 ** job.retryCount }),
-    );
+    await this.queue.work(this.pool.threads, (job) => this.handler.run(job.data, { retryCount: job.retryCount, retryDelaySeconds: retryDelaySeconds + 2 ** job.retryCount }));
     await this.queue.workDeadLetters((job) => this.handler.giveUp(job.data));
     await this.subscriber.start();
     this.logger.log(`pricing workers: ${this.pool.threads} threads, ${PRICING_MAX_ATTEMPTS} attempts, jobs expire after ${this.queue.expireInSeconds} s`);

@@ -73,7 +73,12 @@ export class PricingMetrics {
 
   async snapshot(): Promise<Record<string, unknown>> {
     return {
-      calculationSeconds: { buckets: this.calculationSeconds.buckets, counts: [...this.calculationSeconds.counts], sum: this.calculationSeconds.sum, count: this.calculationSeconds.count },
+      calculationSeconds: {
+        buckets: this.calculationSeconds.buckets,
+        counts: [...this.calculationSeconds.counts],
+        sum: this.calculationSeconds.sum,
+        count: this.calculationSeconds.count,
+      },
       attempts: this.attempts,
       outcomes: { ...this.outcomes },
       timeouts: this.timeouts,

@@ -96,7 +96,15 @@ export class ShopOrdersController {
     const item = await this.catalog.model(body.catalogItemId);
     return this.run(orderId, principal, context, {
       type: 'AttachModel',
-      data: { source: 'catalog', catalogItemId: item.id, blobKey: item.blobKey, sha256: item.sha256, sizeBytes: item.sizeBytes, format: 'stl-binary', triangleCount: item.triangleCount },
+      data: {
+        source: 'catalog',
+        catalogItemId: item.id,
+        blobKey: item.blobKey,
+        sha256: item.sha256,
+        sizeBytes: item.sizeBytes,
+        format: 'stl-binary',
+        triangleCount: item.triangleCount,
+      },
       metadata: commandMetadata(context),
     });
   }

@@ -5,15 +5,7 @@ import { notFound } from '../../infrastructure/http/api-error';
 import { OrderCommandExecutor, orderStreamId } from '../../shared/order-commands/order-command.executor';
 import { OrderStreamCorruptError } from '../../shared/order-commands/order-stream-corrupt.error';
 import type { OrderStatus } from '../../shared/order-lifecycle';
-import {
-  type Diagnosis,
-  diagnose,
-  type ParkedEventSnapshot,
-  type PricingJobSnapshot,
-  type ReadModelSnapshot,
-  type WaitingFor,
-  waitingFor,
-} from './diagnosis/diagnose';
+import { type Diagnosis, diagnose, type ParkedEventSnapshot, type PricingJobSnapshot, type ReadModelSnapshot, type WaitingFor, waitingFor } from './diagnosis/diagnose';
 import { envelopeOf } from './history/order-timeline';
 import { PricingJobInspector } from './pricing-job-inspector';
 import { StuckOrdersRepository } from './stuck/stuck-orders.repository';
@@ -103,7 +95,16 @@ export class SupportDiagnosisService {
     if (!this.parked) return undefined;
     try {
       const open = await this.parked.openOfStream(orderStreamId(orderId));
-      return open.map(({ consumer, position, revision, eventType, error, state, attempts, parkedAt }) => ({ consumer, position, revision, eventType, error, state, attempts, parkedAt }));
+      return open.map(({ consumer, position, revision, eventType, error, state, attempts, parkedAt }) => ({
+        consumer,
+        position,
+        revision,
+        eventType,
+        error,
+        state,
+        attempts,
+        parkedAt,
+      }));
     } catch (error) {
       this.logger.warn({ err: error, orderId }, 'could not read the parked events of the order');
       return undefined;

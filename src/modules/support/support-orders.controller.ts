@@ -52,7 +52,9 @@ export class SupportOrdersController {
   }
 
   @Get(':id/history')
-  @ApiOperation({ summary: "Every event of the order's stream with its metadata, and the time spent in each status (an event this version cannot read is listed with its problem)" })
+  @ApiOperation({
+    summary: "Every event of the order's stream with its metadata, and the time spent in each status (an event this version cannot read is listed with its problem)",
+  })
   @ApiErrorResponses(400, 401, 403, 404)
   async history(@Param('id', UuidParamPipe) orderId: string): Promise<OrderTimeline> {
     // inspect, not load: support must see a stream with an unreadable event, not be refused it.
@@ -62,7 +64,9 @@ export class SupportOrdersController {
   }
 
   @Get(':id/state')
-  @ApiOperation({ summary: "The order's state replayed from its events up to ?revision=N or ?at=<ISO time> (time travel); events this version cannot read are left out and listed" })
+  @ApiOperation({
+    summary: "The order's state replayed from its events up to ?revision=N or ?at=<ISO time> (time travel); events this version cannot read are left out and listed",
+  })
   @ApiErrorResponses(400, 401, 403, 404)
   async state(@Param('id', UuidParamPipe) orderId: string, @Query() query: StateQueryDto) {
     const point = replayPoint(query);

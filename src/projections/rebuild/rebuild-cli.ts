@@ -39,7 +39,9 @@ async function main(): Promise<void> {
       const result = await rebuildReadModels({ connectionString: databaseUrl, eventStore, readModels: allReadModels(), onProgress: progressBar() });
       process.stderr.write('\n');
       console.log(
-        `rebuilt ${allReadModels().map((model) => model.name).join(', ')}: ${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s ` +
+        `rebuilt ${allReadModels()
+          .map((model) => model.name)
+          .join(', ')}: ${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s ` +
           `(${Math.round(result.eventsPerSecond)} events/s), swapped in at position ${String(result.position ?? 'none')}` +
           (result.parked > 0 ? `; ${result.parked} event(s) could not be applied and are parked (GET /api/support/parked-events)` : '') +
           (result.skipped > 0 ? `; ${result.skipped} event(s) left out as support skipped them` : ''),

@@ -169,10 +169,7 @@ async function swapTables(client: SqlClient, model: ReadModel): Promise<void> {
 }
 
 async function renameWithIndexes(client: SqlClient, from: string, to: string): Promise<void> {
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = $1::regclass`,
-    [from],
-  );
+  const { rows } = await client.query<{ name: string }>(`SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = $1::regclass`, [from]);
   await client.query(`ALTER TABLE ${from} RENAME TO ${to}`);
   for (const { name } of rows) {
     // Renaming the index of a primary key renames the constraint too.

@@ -105,10 +105,7 @@ export class ProjectionStatus implements ProjectorObserver {
   }
 
   private async measure(): Promise<ProjectionLag> {
-    const [rows, head] = await Promise.all([
-      this.database.query<{ position: string | null }>(READ_CHECKPOINT, [READ_MODELS_PROJECTION]),
-      this.eventStore.headPosition(),
-    ]);
+    const [rows, head] = await Promise.all([this.database.query<{ position: string | null }>(READ_CHECKPOINT, [READ_MODELS_PROJECTION]), this.eventStore.headPosition()]);
     const checkpoint = rows[0]?.position == null ? null : BigInt(rows[0].position);
     const base = { checkpoint: checkpoint === null ? null : String(checkpoint), head: head === undefined ? null : String(head) };
     if (head === undefined || (checkpoint !== null && checkpoint >= head)) {

@@ -167,7 +167,9 @@ export class Projector {
         this.endLeadership = undefined;
         client.off('end', onConnectionEnd);
         const stopped = subscription ? subscription.stop() : Promise.resolve();
-        void stopped.catch(() => undefined).then(() => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('the projector failed', { cause: error }))));
+        void stopped
+          .catch(() => undefined)
+          .then(() => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('the projector failed', { cause: error }))));
       };
       const onConnectionEnd = () => end(new Error('the leader connection closed'));
       client.once('end', onConnectionEnd);

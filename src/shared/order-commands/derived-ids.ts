@@ -6,7 +6,10 @@ const IDEMPOTENT_IDS = '3170fd81-69c0-41a8-b7db-00b1bf63e2c9';
 
 /** RFC 4122 version 5: the UUID named `name` in `namespace` (SHA-1), the same every time. */
 export function uuidV5(namespace: string, name: string): string {
-  const hash = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
+  const hash = createHash('sha1')
+    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
+    .update(name, 'utf8')
+    .digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');

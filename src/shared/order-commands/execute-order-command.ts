@@ -30,13 +30,7 @@ export class ExecuteOrderCommandHandler implements ICommandHandler<ExecuteOrderC
 }
 
 /** Runs a domain command for one order through the bus and answers with the order's new view. */
-export async function runOrderCommand(
-  bus: CommandBus,
-  orderId: string,
-  command: OrderCommand,
-  context: CommandContext,
-  options: ExecuteOptions = {},
-): Promise<OrderView> {
+export async function runOrderCommand(bus: CommandBus, orderId: string, command: OrderCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<OrderView> {
   const result = await bus.execute(new ExecuteOrderCommand(orderId, command, context, options));
   return toOrderView(result.state, result.revision);
 }

@@ -1,23 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppSettings } from '../../config/app-settings';
-import {
-  EventStore,
-  type ExpectedRevision,
-  type NewEvent,
-  type RecordedEvent,
-  WrongExpectedRevisionError,
-} from '../../infrastructure/event-store/event-store.port';
+import { EventStore, type ExpectedRevision, type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from '../../infrastructure/event-store/event-store.port';
 import { conflict } from '../../infrastructure/http/api-error';
-import {
-  decide,
-  EVENT_SCHEMA_VERSIONS,
-  evolve,
-  initialState,
-  type OrderCommand,
-  type OrderEvent,
-  orderEventProblem,
-  type OrderState,
-} from '../order-lifecycle';
+import { decide, EVENT_SCHEMA_VERSIONS, evolve, initialState, type OrderCommand, type OrderEvent, orderEventProblem, type OrderState } from '../order-lifecycle';
 import type { CommandContext } from './command-context';
 import { eventIdsFor } from './derived-ids';
 import { OrderStreamCorruptError, type UnreadableEvent, unreadableEvent } from './order-stream-corrupt.error';

@@ -21,10 +21,7 @@ export interface CommandMetadata {
 
 type Command<TType extends string, TData> = { type: TType; data: TData; metadata: CommandMetadata };
 
-export type InitiateOrder = Command<
-  'InitiateOrder',
-  { orderId: string; customerRef: string; channel: SalesChannel; partnerId: string | null; material: MaterialCode }
->;
+export type InitiateOrder = Command<'InitiateOrder', { orderId: string; customerRef: string; channel: SalesChannel; partnerId: string | null; material: MaterialCode }>;
 
 interface StoredModel {
   blobKey: string;
@@ -34,10 +31,7 @@ interface StoredModel {
   triangleCount: number | null;
 }
 /** The model is already stored and measured; the command records it (an upload, or a catalogue pick). */
-export type AttachModel = Command<
-  'AttachModel',
-  (StoredModel & { source: 'upload' }) | (StoredModel & { source: 'catalog'; catalogItemId: string })
->;
+export type AttachModel = Command<'AttachModel', (StoredModel & { source: 'upload' }) | (StoredModel & { source: 'catalog'; catalogItemId: string })>;
 
 export type SubmitOrder = Command<'SubmitOrder', { /** UUID chosen by the handler; becomes the pricing job key. */ submissionId: string }>;
 

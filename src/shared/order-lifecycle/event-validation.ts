@@ -26,16 +26,34 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** numeric(14, 2) in the read model: anything at or above this does not fit. */
 const MAX_TOTAL = 1e12;
 
-const string = (field: string): Check => (data) => (typeof data[field] === 'string' ? null : expected(field, 'a string', data[field]));
-const nullableString = (field: string): Check => (data) =>
-  data[field] === null || typeof data[field] === 'string' ? null : expected(field, 'a string or null', data[field]);
-const finite = (field: string): Check => (data) => (isFiniteNumber(data[field]) ? null : expected(field, 'a finite number', data[field]));
-const nullableFinite = (field: string): Check => (data) =>
-  data[field] === null || isFiniteNumber(data[field]) ? null : expected(field, 'a finite number or null', data[field]);
-const uuid = (field: string): Check => (data) => (typeof data[field] === 'string' && UUID.test(data[field]) ? null : expected(field, 'a UUID', data[field]));
-const boolean = (field: string): Check => (data) => (typeof data[field] === 'boolean' ? null : expected(field, 'true or false', data[field]));
-const oneOf = (field: string, values: readonly string[]): Check => (data) =>
-  typeof data[field] === 'string' && values.includes(data[field]) ? null : expected(field, `one of ${values.join(', ')}`, data[field]);
+const string =
+  (field: string): Check =>
+  (data) =>
+    typeof data[field] === 'string' ? null : expected(field, 'a string', data[field]);
+const nullableString =
+  (field: string): Check =>
+  (data) =>
+    data[field] === null || typeof data[field] === 'string' ? null : expected(field, 'a string or null', data[field]);
+const finite =
+  (field: string): Check =>
+  (data) =>
+    isFiniteNumber(data[field]) ? null : expected(field, 'a finite number', data[field]);
+const nullableFinite =
+  (field: string): Check =>
+  (data) =>
+    data[field] === null || isFiniteNumber(data[field]) ? null : expected(field, 'a finite number or null', data[field]);
+const uuid =
+  (field: string): Check =>
+  (data) =>
+    typeof data[field] === 'string' && UUID.test(data[field]) ? null : expected(field, 'a UUID', data[field]);
+const boolean =
+  (field: string): Check =>
+  (data) =>
+    typeof data[field] === 'boolean' ? null : expected(field, 'true or false', data[field]);
+const oneOf =
+  (field: string, values: readonly string[]): Check =>
+  (data) =>
+    typeof data[field] === 'string' && values.includes(data[field]) ? null : expected(field, `one of ${values.join(', ')}`, data[field]);
 
 const price: Check = (data) => {
   const total = data.total;

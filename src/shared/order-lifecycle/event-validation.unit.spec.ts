@@ -41,7 +41,11 @@ describe('orderEventProblem', () => {
     ['occurredAt not a time', stored('OrderClosed', event('OrderClosed').data, { ...metadata, occurredAt: 'yesterday' }), /metadata.occurredAt/],
     ['actor missing its id', stored('OrderClosed', event('OrderClosed').data, { ...metadata, actor: { role: 'seller' } }), /metadata.actor must be \{ role, id \}/],
     ['data null', stored('ManufacturingStarted', null), /ManufacturingStarted: data must be an object \(got null\)/],
-    ['total a string', stored('PriceCalculated', { ...event('PriceCalculated').data, total: 'not-a-number' }), /PriceCalculated: data.total must be a finite amount .* \(got "not-a-number"\)/],
+    [
+      'total a string',
+      stored('PriceCalculated', { ...event('PriceCalculated').data, total: 'not-a-number' }),
+      /PriceCalculated: data.total must be a finite amount .* \(got "not-a-number"\)/,
+    ],
     ['total negative', stored('PriceCalculated', { ...event('PriceCalculated').data, total: -1 }), /data.total/],
     ['total beyond numeric(14,2)', stored('PriceCalculated', { ...event('PriceCalculated').data, total: 1e15 }), /data.total/],
     ['no breakdown', stored('PriceCalculated', { submissionId: 's', currency: 'EUR', total: 10 }), /data.breakdown must be an object \(got nothing\)/],

@@ -29,9 +29,7 @@ describe.each(ORDER_STATUSES)('an order in %s', (status) => {
       });
     } else {
       it(`refuses ${type} with ILLEGAL_TRANSITION`, () => {
-        const error = given(history)
-          .when(validCommands[type])
-          .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION', currentStatus: status, command: type });
+        const error = given(history).when(validCommands[type]).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION', currentStatus: status, command: type });
         expect(error.allowed).toEqual(allowedCommands(status));
         expect(error.details).toEqual({ currentStatus: status, command: type, allowed: allowedCommands(status) });
       });

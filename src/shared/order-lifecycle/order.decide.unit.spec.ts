@@ -7,19 +7,7 @@ import type { OrderEvent } from './events';
 import { DomainValidationError, IllegalTransitionError, OrderAlreadyExistsError } from './errors';
 import { PRICING_FAILED_REASON_CODE, decide, foldOrder } from './order';
 import { CANCELLABLE_STATUSES } from './transitions';
-import {
-  ORDER_ID,
-  OTHER_SUBMISSION_ID,
-  SHA,
-  SUBMISSION_ID,
-  actors,
-  command,
-  event,
-  given,
-  historyTo,
-  stamped,
-  validCommands,
-} from './testing';
+import { ORDER_ID, OTHER_SUBMISSION_ID, SHA, SUBMISSION_ID, actors, command, event, given, historyTo, stamped, validCommands } from './testing';
 
 describe('InitiateOrder', () => {
   it('starts a shop order', () => {
@@ -35,7 +23,9 @@ describe('InitiateOrder', () => {
   });
 
   it('accepts a material the price list added (the caller checks the list)', () => {
-    given([]).when(command('InitiateOrder', { material: 'PALLADIUM_500' })).then([event('OrderInitiated', { material: 'PALLADIUM_500' })]);
+    given([])
+      .when(command('InitiateOrder', { material: 'PALLADIUM_500' }))
+      .then([event('OrderInitiated', { material: 'PALLADIUM_500' })]);
   });
 
   it.each([
@@ -74,7 +64,9 @@ describe('AttachModel', () => {
 
   it('replaces the model before submission, keeping FILE_UPLOADED and its time', () => {
     const history = historyTo('FILE_UPLOADED');
-    const replaced = given(history).when(command('AttachModel', { blobKey: 'models/2.stl' })).then([event('ModelUploaded', { blobKey: 'models/2.stl' })]);
+    const replaced = given(history)
+      .when(command('AttachModel', { blobKey: 'models/2.stl' }))
+      .then([event('ModelUploaded', { blobKey: 'models/2.stl' })]);
     const before = foldOrder(history);
     const after = foldOrder([...history, ...stamped(replaced, '2025-03-01T12:00:00.000Z')]);
     expect(after).toMatchObject({ status: 'FILE_UPLOADED', statusChangedAt: before.statusChangedAt, model: { blobKey: 'models/2.stl' } });
@@ -96,15 +88,21 @@ describe('AttachModel', () => {
 
 describe('SubmitOrder', () => {
   it('submits with the submission id that keys the pricing job', () => {
-    given(historyTo('FILE_UPLOADED')).when(validCommands.SubmitOrder).then([{ type: 'OrderSubmitted', data: { submissionId: SUBMISSION_ID } }]);
+    given(historyTo('FILE_UPLOADED'))
+      .when(validCommands.SubmitOrder)
+      .then([{ type: 'OrderSubmitted', data: { submissionId: SUBMISSION_ID } }]);
   });
 
   it('refuses a submission id that is not a UUID', () => {
-    given(historyTo('FILE_UPLOADED')).when(command('SubmitOrder', { submissionId: 'job-1' })).thenThrows(DomainValidationError, { code: 'INVALID_SUBMISSION_ID' });
+    given(historyTo('FILE_UPLOADED'))
+      .when(command('SubmitOrder', { submissionId: 'job-1' }))
+      .thenThrows(DomainValidationError, { code: 'INVALID_SUBMISSION_ID' });
   });
 
   it('needs a model first', () => {
-    given(historyTo('INITIATED')).when(validCommands.SubmitOrder).thenThrows(IllegalTransitionError, { currentStatus: 'INITIATED', allowed: ['AttachModel', 'CancelOrder'] });
+    given(historyTo('INITIATED'))
+      .when(validCommands.SubmitOrder)
+      .thenThrows(IllegalTransitionError, { currentStatus: 'INITIATED', allowed: ['AttachModel', 'CancelOrder'] });
   });
 });
 
@@ -112,7 +110,9 @@ describe('pricing', () => {
   const submitted = historyTo('SUBMITTED');
 
   it('records the price of the current submission', () => {
-    given(submitted).when(validCommands.RecordPrice).then([{ type: 'PriceCalculated', data: validCommands.RecordPrice.data }]);
+    given(submitted)
+      .when(validCommands.RecordPrice)
+      .then([{ type: 'PriceCalculated', data: validCommands.RecordPrice.data }]);
   });
 
   it('refuses a price for another submission (STALE_SUBMISSION)', () => {
@@ -180,7 +180,9 @@ describe('pricing', () => {
   });
 
   it('refuses to give up on another submission', () => {
-    given(submitted).when(command('FailPricing', { submissionId: OTHER_SUBMISSION_ID })).thenThrows(DomainValidationError, { code: 'STALE_SUBMISSION' });
+    given(submitted)
+      .when(command('FailPricing', { submissionId: OTHER_SUBMISSION_ID }))
+      .thenThrows(DomainValidationError, { code: 'STALE_SUBMISSION' });
   });
 
   it('records a support retry request for the current submission, by whom', () => {
@@ -198,12 +200,16 @@ describe('pricing', () => {
 
 describe('ApproveManufacturing', () => {
   it('is approved by a seller', () => {
-    given(historyTo('PRICE_CALCULATED')).when(validCommands.ApproveManufacturing).then([{ type: 'ManufacturingApproved', data: { approvedVia: 'seller' } }]);
+    given(historyTo('PRICE_CALCULATED'))
+      .when(validCommands.ApproveManufacturing)
+      .then([{ type: 'ManufacturingApproved', data: { approvedVia: 'seller' } }]);
   });
 
   it('is confirmed by the partner of a partner order', () => {
     const partnerOrder = [event('OrderInitiated', { channel: 'partner', partnerId: 'partner-42' }), ...historyTo('PRICE_CALCULATED').slice(1)];
-    given(partnerOrder).when(command('ApproveManufacturing', { approvedVia: 'partner' }, actors.partner)).then([event('ManufacturingApproved', { approvedVia: 'partner' })]);
+    given(partnerOrder)
+      .when(command('ApproveManufacturing', { approvedVia: 'partner' }, actors.partner))
+      .then([event('ManufacturingApproved', { approvedVia: 'partner' })]);
   });
 
   it('cannot be confirmed via the partner API for a shop order', () => {
@@ -216,9 +222,15 @@ describe('ApproveManufacturing', () => {
 describe('factory floor', () => {
   it('starts, completes and packs as the acting operator', () => {
     const by = { role: 'operator', id: 'op-12' } as const;
-    given(historyTo('MANUFACTURING_APPROVED')).when(command('StartManufacturing', {}, by)).then([{ type: 'ManufacturingStarted', data: { operatorRef: 'op-12' } }]);
-    given(historyTo('MANUFACTURING_STARTED')).when(command('CompleteManufacturing', {}, by)).then([{ type: 'ManufacturingCompleted', data: { operatorRef: 'op-12' } }]);
-    given(historyTo('MANUFACTURING_COMPLETED')).when(command('StartPackaging', {}, by)).then([{ type: 'PackagingStarted', data: { operatorRef: 'op-12' } }]);
+    given(historyTo('MANUFACTURING_APPROVED'))
+      .when(command('StartManufacturing', {}, by))
+      .then([{ type: 'ManufacturingStarted', data: { operatorRef: 'op-12' } }]);
+    given(historyTo('MANUFACTURING_STARTED'))
+      .when(command('CompleteManufacturing', {}, by))
+      .then([{ type: 'ManufacturingCompleted', data: { operatorRef: 'op-12' } }]);
+    given(historyTo('MANUFACTURING_COMPLETED'))
+      .when(command('StartPackaging', {}, by))
+      .then([{ type: 'PackagingStarted', data: { operatorRef: 'op-12' } }]);
   });
 
   it('ships with a trimmed tracking number', () => {

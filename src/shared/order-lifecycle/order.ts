@@ -18,15 +18,7 @@
 import type { ActorRole } from '../../infrastructure/event-store/event-store.port';
 import type { CommandMetadata, OrderCommand, OrderCommandOf } from './commands';
 import { DomainValidationError, IllegalTransitionError, OrderAlreadyExistsError, OrderNotFoundError } from './errors';
-import {
-  statusOfEvent,
-  type ApprovalChannel,
-  type ClosedVia,
-  type ModelSummary,
-  type OrderEvent,
-  type OrderPrice,
-  type SalesChannel,
-} from './events';
+import { statusOfEvent, type ApprovalChannel, type ClosedVia, type ModelSummary, type OrderEvent, type OrderPrice, type SalesChannel } from './events';
 import type { MaterialCode, OrderStatus } from './statuses';
 import { allowedCommands, canApply } from './transitions';
 
@@ -190,12 +182,10 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       return [{ type: 'PricingRetryRequested', data: { submissionId: currentSubmission(state), requestedBy: command.metadata.actor.id } }];
     case 'ApproveManufacturing':
       // A partner confirms its own quote; a shop order is approved by a seller.
-      check(
-        command.data.approvedVia !== 'partner' || state.channel === 'partner',
-        'APPROVAL_CHANNEL_MISMATCH',
-        'only a partner order can be approved by its partner',
-        { approvedVia: command.data.approvedVia, channel: state.channel },
-      );
+      check(command.data.approvedVia !== 'partner' || state.channel === 'partner', 'APPROVAL_CHANNEL_MISMATCH', 'only a partner order can be approved by its partner', {
+        approvedVia: command.data.approvedVia,
+        channel: state.channel,
+      });
       return [{ type: 'ManufacturingApproved', data: { approvedVia: command.data.approvedVia } }];
     case 'StartManufacturing':
       return [{ type: 'ManufacturingStarted', data: { operatorRef: operatorOf(command.metadata) } }];
@@ -302,12 +292,7 @@ function operatorOf(metadata: CommandMetadata): string {
   return metadata.actor.id;
 }
 
-function check(
-  condition: boolean,
-  code: ConstructorParameters<typeof DomainValidationError>[0],
-  message: string,
-  details: Record<string, unknown> = {},
-): asserts condition {
+function check(condition: boolean, code: ConstructorParameters<typeof DomainValidationError>[0], message: string, details: Record<string, unknown> = {}): asserts condition {
   if (!condition) throw new DomainValidationError(code, message, details);
 }
 
@@ -328,5 +313,4 @@ const isNonEmpty = (value: unknown): value is string => typeof value === 'string
 const isUuid = (value: unknown): boolean => typeof value === 'string' && UUID.test(value);
 /** Date.parse only reads the string: no clock involved. */
 const isIsoTimestamp = (value: unknown): boolean => typeof value === 'string' && ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value));
-const isMoney = (value: unknown): boolean =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 && Math.abs(Math.round(value * 100) - value * 100) < 1e-6;
+const isMoney = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value >= 0 && Math.abs(Math.round(value * 100) - value * 100) < 1e-6;

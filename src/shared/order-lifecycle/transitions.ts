@@ -11,13 +11,7 @@ import { ORDER_STATUSES, type OrderStatus } from './statuses';
 export type Transitions<S extends string> = { readonly [K in S]: { readonly to: readonly S[] } };
 
 /** Cancellable: every status before MANUFACTURING_STARTED (metal is not cast yet). */
-export const CANCELLABLE_STATUSES = [
-  'INITIATED',
-  'FILE_UPLOADED',
-  'SUBMITTED',
-  'PRICE_CALCULATED',
-  'MANUFACTURING_APPROVED',
-] as const satisfies readonly OrderStatus[];
+export const CANCELLABLE_STATUSES = ['INITIATED', 'FILE_UPLOADED', 'SUBMITTED', 'PRICE_CALCULATED', 'MANUFACTURING_APPROVED'] as const satisfies readonly OrderStatus[];
 
 export const ORDER_TRANSITIONS: Transitions<OrderStatus> = {
   INITIATED: { to: ['FILE_UPLOADED', 'CANCELLED'] },

@@ -1,13 +1,5 @@
 import { ORDER_STATUSES, TERMINAL_STATUSES, isKnownMaterialCode, isOrderStatus, isTerminalStatus, type OrderStatus } from './statuses';
-import {
-  COMMAND_RULES,
-  ORDER_TRANSITIONS,
-  allowedCommands,
-  allowedNextStatuses,
-  assertTransitionGraph,
-  canTransition,
-  type Transitions,
-} from './transitions';
+import { COMMAND_RULES, ORDER_TRANSITIONS, allowedCommands, allowedNextStatuses, assertTransitionGraph, canTransition, type Transitions } from './transitions';
 
 /** ARCHITECTURE.md "Order lifecycle (binding)", column "from", transcribed independently of the code. */
 const BINDING_FROM: Record<OrderStatus, OrderStatus[]> = {

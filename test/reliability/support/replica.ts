@@ -55,7 +55,10 @@ export async function startReplica(name: string, databaseUrl: string, dataDir: s
       `${name} to be ready`,
       async () => {
         if (!alive()) throw new Error(`${name} exited with ${process_.child.exitCode}:\n${process_.output().slice(-4000)}`);
-        const ok = await fetch(`${baseUrl}/health/ready`).then((response) => response.ok, () => false);
+        const ok = await fetch(`${baseUrl}/health/ready`).then(
+          (response) => response.ok,
+          () => false,
+        );
         return ok ? true : undefined;
       },
       readyTimeoutMs,
@@ -78,7 +81,12 @@ export interface CallResult {
 }
 
 /** fetch with a JSON body and a bearer token; never throws on a refused connection (status 0). */
-export async function call(baseUrl: string, method: string, path: string, options: { token?: string; json?: unknown; body?: Buffer; contentType?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<CallResult> {
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; json?: unknown; body?: Buffer; contentType?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CallResult> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | Buffer | undefined = options.body;
@@ -111,7 +119,13 @@ export function slowUpload(baseUrl: string, path: string, bearer: string, body: 
   let sendRest = () => undefined as void;
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'model/stl', 'content-length': body.length } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'PUT',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'model/stl', 'content-length': body.length },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -4,14 +4,7 @@ import { access, lstat, mkdir, open, readFile, rename, rm, stat, unlink } from '
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  assertValidBlobKey,
-  BlobNotFoundError,
-  BlobStorage,
-  BlobStorageUnavailableError,
-  type PutOptions,
-  type StoredBlob,
-} from '../blob-storage.port';
+import { assertValidBlobKey, BlobNotFoundError, BlobStorage, BlobStorageUnavailableError, type PutOptions, type StoredBlob } from '../blob-storage.port';
 import { MeasuringStream } from '../measuring-stream';
 
 export interface FilesystemBlobStorageOptions {

@@ -4,17 +4,7 @@ import { BlobNotFoundError, BlobStorageUnavailableError, BlobTooLargeError } fro
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound']);
 
 /** Node socket and DNS errors: the server could not be reached or dropped the connection. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** S3 answers that mean "try again later", plus a bucket that vanished (an outage of our storage, not of one blob). */
 const UNAVAILABLE_S3_CODES = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'NoSuchBucket']);

@@ -78,10 +78,13 @@ describe('PostgresEventStore notifications', () => {
     try {
       const event = newEvent();
       await session.query('BEGIN');
-      await session.query(
-        `SELECT * FROM event_store.append_events($1, -2, ARRAY[$2::uuid], ARRAY[$3::text], ARRAY[$4::jsonb], ARRAY[$5::jsonb])`,
-        [newStream(), event.id, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata)],
-      );
+      await session.query(`SELECT * FROM event_store.append_events($1, -2, ARRAY[$2::uuid], ARRAY[$3::text], ARRAY[$4::jsonb], ARRAY[$5::jsonb])`, [
+        newStream(),
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+      ]);
       await new Promise((resolve) => setTimeout(resolve, 50));
       const beforeCommit = notifications;
       await session.query('COMMIT');

@@ -4,8 +4,7 @@ import { AppendNotifier } from './append-notifier';
 describe('AppendNotifier', () => {
   let sent: Array<() => void>;
   const warnings: string[] = [];
-  const notifier = (delayMs: number) =>
-    new AppendNotifier(() => new Promise<void>((resolve) => sent.push(resolve)), { warn: (message) => void warnings.push(message) }, delayMs);
+  const notifier = (delayMs: number) => new AppendNotifier(() => new Promise<void>((resolve) => sent.push(resolve)), { warn: (message) => void warnings.push(message) }, delayMs);
   const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 
   beforeEach(() => {

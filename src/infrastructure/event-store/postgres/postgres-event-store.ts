@@ -70,18 +70,7 @@ import { AppendNotifier } from './append-notifier';
 import { NotificationListener } from './notification-listener';
 import { toAppendError, toEventStoreError, TooManyEventsError } from './postgres-errors';
 import { type PollSource, PostgresSubscription } from './postgres-subscription';
-import {
-  ANY_EVENT_AFTER,
-  APPEND,
-  type AppendRow,
-  type EventRow,
-  HEAD_POSITION,
-  NOTIFY_APPENDED,
-  PING,
-  READ_ALL,
-  READ_STREAM,
-  SLOTS_PER_TRANSACTION,
-} from './queries';
+import { ANY_EVENT_AFTER, APPEND, type AppendRow, type EventRow, HEAD_POSITION, NOTIFY_APPENDED, PING, READ_ALL, READ_STREAM, SLOTS_PER_TRANSACTION } from './queries';
 
 export interface EventStoreLogger {
   warn(message: string): void;

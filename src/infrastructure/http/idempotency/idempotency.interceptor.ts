@@ -153,7 +153,13 @@ const RETRYABLE_CONFLICTS = new Set(['CONCURRENT_MODIFICATION']);
 /** Answers that tell the client to retry: storing them would answer every retry with "retry". */
 function isRetryable(error: ApiError): boolean {
   // A request its client abandoned mid-body (499) did not run: it releases the key for the retry too.
-  return error.status >= 500 || error.status === CLIENT_CLOSED_REQUEST_STATUS || error.status === 429 || error.status === 408 || (error.status === 409 && RETRYABLE_CONFLICTS.has(error.code));
+  return (
+    error.status >= 500 ||
+    error.status === CLIENT_CLOSED_REQUEST_STATUS ||
+    error.status === 429 ||
+    error.status === 408 ||
+    (error.status === 409 && RETRYABLE_CONFLICTS.has(error.code))
+  );
 }
 
 /** SHA-256 of method, path with query, and body (the JSON, or the SHA-256 of a streamed body). */

@@ -3,9 +3,7 @@ import { DataSource } from 'typeorm';
 
 export type IdempotencyClaim =
   /** The request runs; `seed` is the key's (the same for every attempt under it). */
-  | { kind: 'claimed'; seed: string }
-  | { kind: 'completed'; fingerprint: string; statusCode: number; response: unknown }
-  | { kind: 'in_flight'; fingerprint: string };
+  { kind: 'claimed'; seed: string } | { kind: 'completed'; fingerprint: string; statusCode: number; response: unknown } | { kind: 'in_flight'; fingerprint: string };
 
 /** PostgreSQL advisory lock (class 'IDEM', key 1) of the cleanup: one replica at a time deletes expired keys. */
 export const CLEANUP_LOCK = { classId: 1_229_210_957, key: 1 } as const;

@@ -39,9 +39,7 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
   ) {
     const { redisUrl, anonymousRps, anonymousBurst } = settings.config.rateLimit;
     this.anonymousBudget = { rps: anonymousRps, burst: anonymousBurst };
-    this.redis = redisUrl
-      ? new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 })
-      : undefined;
+    this.redis = redisUrl ? new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 }) : undefined;
     this.redis?.on('error', (error: Error) => this.logger.warn(`Redis (rate limits): ${error.message}`));
   }
 

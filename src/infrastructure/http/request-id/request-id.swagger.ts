@@ -24,7 +24,10 @@ export function documentRequestIds(document: OpenAPIObject): OpenAPIObject {
         schema: SCHEMA,
       });
       for (const response of Object.values(operation.responses as Record<string, { headers?: Record<string, unknown> }>)) {
-        response.headers = { ...response.headers, [HEADER]: { description: "the request's id (yours when sane, else a new UUID); error bodies repeat it as requestId", schema: SCHEMA } };
+        response.headers = {
+          ...response.headers,
+          [HEADER]: { description: "the request's id (yours when sane, else a new UUID); error bodies repeat it as requestId", schema: SCHEMA },
+        };
       }
     }
   }

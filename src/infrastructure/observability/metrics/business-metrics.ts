@@ -15,11 +15,7 @@ import { gauge } from './registry';
 
 export const ordersByStatus = gauge('alexandrite_orders', 'Orders per current status (from the orders read model)', ['status']);
 export const stuckOrders = gauge('alexandrite_orders_stuck', 'Orders longer in their status than its SLA, per status', ['status']);
-export const oldestOrderAge = gauge(
-  'alexandrite_order_status_oldest_age_seconds',
-  'Age of the oldest order still in each non-terminal status',
-  ['status'],
-);
+export const oldestOrderAge = gauge('alexandrite_order_status_oldest_age_seconds', 'Age of the oldest order still in each non-terminal status', ['status']);
 export const projectionLagEvents = gauge('alexandrite_projection_lag_events', 'Events recorded but not applied to the read models yet (capped at 1000)', []);
 export const projectionLagSeconds = gauge('alexandrite_projection_lag_seconds', 'Age of the oldest event not applied to the read models yet', []);
 export const projectionLeader = gauge('alexandrite_projection_leader', '1 when this replica holds the projector leader lock', []);

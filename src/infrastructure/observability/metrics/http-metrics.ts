@@ -2,12 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { counter, histogram, LATENCY_BUCKETS } from './registry';
 
 /** RED per route: rate and errors from the counter, duration from the histogram. */
-export const httpRequests = counter('http_requests_total', 'HTTP requests answered, by route template and status class', [
-  'module',
-  'method',
-  'route',
-  'status_class',
-]);
+export const httpRequests = counter('http_requests_total', 'HTTP requests answered, by route template and status class', ['module', 'method', 'route', 'status_class']);
 export const httpRequestDuration = histogram(
   'http_request_duration_seconds',
   'Time from request received to response sent, by route template and status class',

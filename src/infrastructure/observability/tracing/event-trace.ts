@@ -75,12 +75,7 @@ export function withEventSpan<T>(name: string, event: TracedEvent, attributes: A
  * trace (the common live case: one command, one batch); otherwise it starts
  * its own trace with a link to each request's span.
  */
-export function withEventBatchSpan<T>(
-  name: string,
-  events: readonly TracedEvent[],
-  attributes: Attributes,
-  work: (span: Span) => Promise<T>,
-): Promise<T> {
+export function withEventBatchSpan<T>(name: string, events: readonly TracedEvent[], attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
   const parents = new Map<string, Context>();
   for (const event of events) {
     const parent = contextFromTraceparent(traceparentOf(event));

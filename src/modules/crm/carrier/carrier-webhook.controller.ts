@@ -37,11 +37,15 @@ export class CarrierWebhookController {
       throw new ApiError(422, 'TRACKING_NUMBER_MISMATCH', 'the tracking number is not the one this order was shipped with');
     }
     const context: CommandContext = { actor: { role: 'carrier', id: 'carrier-webhook' }, correlationId: randomUUID(), causationId: request.id, requestId: request.id };
-    const result = await this.orders.execute(body.orderId, {
-      type: 'CloseOrder',
-      data: { closedVia: 'carrier', deliveredAt: new Date(body.deliveredAt).toISOString() },
-      metadata: { now: new Date().toISOString(), actor: context.actor },
-    }, context);
+    const result = await this.orders.execute(
+      body.orderId,
+      {
+        type: 'CloseOrder',
+        data: { closedVia: 'carrier', deliveredAt: new Date(body.deliveredAt).toISOString() },
+        metadata: { now: new Date().toISOString(), actor: context.actor },
+      },
+      context,
+    );
     return { orderId: body.orderId, status: result.state.status ?? 'CLOSED', alreadyClosed: false };
   }
 }

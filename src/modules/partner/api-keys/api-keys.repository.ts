@@ -35,10 +35,9 @@ export class ApiKeysRepository {
 
   /** The partner id already used for this partner name, so a second key joins the same partner. */
   async partnerIdOfName(name: string): Promise<string | undefined> {
-    const rows: Array<{ partnerId: string }> = await this.dataSource.query(
-      'SELECT partner_id AS "partnerId" FROM partner_api_keys WHERE name = $1 ORDER BY created_at LIMIT 1',
-      [name],
-    );
+    const rows: Array<{ partnerId: string }> = await this.dataSource.query('SELECT partner_id AS "partnerId" FROM partner_api_keys WHERE name = $1 ORDER BY created_at LIMIT 1', [
+      name,
+    ]);
     return rows[0]?.partnerId;
   }
 
@@ -49,10 +48,9 @@ export class ApiKeysRepository {
   /** Marks the key revoked (once); undefined when there is no such key. */
   async revoke(id: string): Promise<ApiKeyRow | undefined> {
     // TypeORM answers an UPDATE with [rows, rowCount].
-    const [rows]: [ApiKeyRow[], number] = await this.dataSource.query(
-      `UPDATE partner_api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id],
-    );
+    const [rows]: [ApiKeyRow[], number] = await this.dataSource.query(`UPDATE partner_api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`, [
+      id,
+    ]);
     return rows[0];
   }
 }

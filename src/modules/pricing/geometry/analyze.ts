@@ -4,14 +4,7 @@ import { weldVertices } from './mesh';
 import { hasErrors, modelIssue, type ModelIssue, type ModelIssueCode } from './model-issue';
 import { tooManyTriangles, type ModelFormat, type ParsedModel } from './parsed-model';
 import { Scratch } from './scratch';
-import {
-  BINARY_STL_HEADER_BYTES,
-  binaryStlCapacity,
-  binaryStlLayoutIssues,
-  detectModelFormatFromPrefix,
-  parseModel,
-  readDeclaredTriangleCount,
-} from './stl-parser';
+import { BINARY_STL_HEADER_BYTES, binaryStlCapacity, binaryStlLayoutIssues, detectModelFormatFromPrefix, parseModel, readDeclaredTriangleCount } from './stl-parser';
 import { DEFAULT_MODEL_LIMITS, validateGeometry, type ModelLimits } from './validate';
 
 /**

@@ -1,5 +1,19 @@
 import { analyzeModel, analyzeTriangleSoup, type ModelAnalysis } from './analyze';
-import { appendCollapsedTriangles, cube, duplicateTriangle, flipTriangle, invert, merge, removeTriangles, tetrahedron, torus, translate, truncateBytes, withCoordinate, withDeclaredTriangleCount } from './generators';
+import {
+  appendCollapsedTriangles,
+  cube,
+  duplicateTriangle,
+  flipTriangle,
+  invert,
+  merge,
+  removeTriangles,
+  tetrahedron,
+  torus,
+  translate,
+  truncateBytes,
+  withCoordinate,
+  withDeclaredTriangleCount,
+} from './generators';
 import { MODEL_ISSUE_CODES, type ModelIssueCode } from './model-issue';
 import { analyzeModelStream } from './model-stream';
 import { toAsciiStl, toBinaryStl, toObj } from './stl-writer';
@@ -55,7 +69,9 @@ function referenceEdgeCounts(soup: Float32Array): { open: number; nonManifold: n
       edges.set(undirected, entry);
     }
   }
-  let open = 0, nonManifold = 0, inconsistent = 0;
+  let open = 0,
+    nonManifold = 0,
+    inconsistent = 0;
   for (const { up, down } of edges.values()) {
     if (up + down === 1) open++;
     else if (up + down > 2) nonManifold++;
@@ -154,7 +170,9 @@ describe('empty and unrecognisable files', () => {
       noise[i] = state & 0xff;
     }
     const analysis = await expectIssues(noise, [issuesOf(analyzeModel(noise))[0]!]);
-    expect(analysis.issues[0]!.message).toMatch(/^not a binary STL, ASCII STL or OBJ model \(read as binary STL the header says \d+ triangles, i\.e\. \d+ bytes, but the file has 3000\)$/);
+    expect(analysis.issues[0]!.message).toMatch(
+      /^not a binary STL, ASCII STL or OBJ model \(read as binary STL the header says \d+ triangles, i\.e\. \d+ bytes, but the file has 3000\)$/,
+    );
     expect(analysis.format).toBeNull();
   });
 
@@ -171,10 +189,18 @@ describe('empty and unrecognisable files', () => {
 
   it('plain text that is neither STL nor OBJ', async () => {
     await expectIssues(ascii('Dear shop, please find my ring attached.\n'.repeat(4)), [
-      ['UNRECOGNIZED_FORMAT', 1, 'not a binary STL, ASCII STL or OBJ model (a text file that neither starts with "solid" nor holds only OBJ lines; it starts with "Dear shop, please find my ring...")'],
+      [
+        'UNRECOGNIZED_FORMAT',
+        1,
+        'not a binary STL, ASCII STL or OBJ model (a text file that neither starts with "solid" nor holds only OBJ lines; it starts with "Dear shop, please find my ring...")',
+      ],
     ]);
     await expectIssues(ascii('solidworks part 1\n'.repeat(10)), [
-      ['UNRECOGNIZED_FORMAT', 1, 'not a binary STL, ASCII STL or OBJ model (a text file that neither starts with "solid" nor holds only OBJ lines; it starts with "solidworks part 1")'],
+      [
+        'UNRECOGNIZED_FORMAT',
+        1,
+        'not a binary STL, ASCII STL or OBJ model (a text file that neither starts with "solid" nor holds only OBJ lines; it starts with "solidworks part 1")',
+      ],
     ]);
   });
 });
@@ -262,7 +288,13 @@ describe('non-finite coordinates', () => {
 describe('degenerate faces', () => {
   it('collapsed triangles (a repeated vertex) are a warning: zero area, no edges, the model stays usable', async () => {
     const analysis = await expectIssues(toBinaryStl(appendCollapsedTriangles(CUBE, 2)), [['DEGENERATE_FACES', 2, '2 degenerate faces (zero area: triangles 13, 14)']]);
-    expect(analysis.issues[0]).toMatchObject({ severity: 'warning', samples: [{ kind: 'face', face: 12 }, { kind: 'face', face: 13 }] });
+    expect(analysis.issues[0]).toMatchObject({
+      severity: 'warning',
+      samples: [
+        { kind: 'face', face: 12 },
+        { kind: 'face', face: 13 },
+      ],
+    });
     expect(analysis).toMatchObject({ ok: true, volumeMm3: 1000, surfaceAreaMm2: 600, shellCount: 1 });
   });
 
@@ -384,24 +416,30 @@ describe('more than one shell', () => {
 
   it('each shell is judged on its own: an inside-out cube beside a sound one is found although the total is positive', async () => {
     const pair = merge(cube(10), invert(cube(4, [20, 0, 0])));
-    const analysis = await expectIssues(toBinaryStl(pair), [
-      ['NEGATIVE_VOLUME', 1, 'shell 2 of 2 is inside out: signed volume -64 mm³, its faces point inwards (inverted normals)'],
-    ], { maxShells: 2 });
+    const analysis = await expectIssues(
+      toBinaryStl(pair),
+      [['NEGATIVE_VOLUME', 1, 'shell 2 of 2 is inside out: signed volume -64 mm³, its faces point inwards (inverted normals)']],
+      { maxShells: 2 },
+    );
     expect(analysis.volumeMm3).toBe(936);
     expect(analysis.issues[0]!.samples).toEqual([{ kind: 'face', face: 12 }]);
   });
 
   it('a pair of earrings with one exported inside out: the total is about 0, the culprit is named', async () => {
     const [left, right] = [cube(5), translate(invert(cube(5)), [10, 0, 0])];
-    await expectIssues(toBinaryStl(merge(left, right)), [
-      ['NEGATIVE_VOLUME', 1, 'shell 2 of 2 is inside out: signed volume -125 mm³, its faces point inwards (inverted normals)'],
-    ], { maxShells: 2 });
+    await expectIssues(
+      toBinaryStl(merge(left, right)),
+      [['NEGATIVE_VOLUME', 1, 'shell 2 of 2 is inside out: signed volume -125 mm³, its faces point inwards (inverted normals)']],
+      { maxShells: 2 },
+    );
   });
 
   it('several inside-out shells, each with its volume', async () => {
-    await expectIssues(toBinaryStl(merge(invert(cube(10)), invert(cube(2, [20, 0, 0])), cube(3, [30, 0, 0]))), [
-      ['NEGATIVE_VOLUME', 2, '2 of 3 shells are inside out (shell 1: -1000 mm³, shell 2: -8 mm³): their faces point inwards (inverted normals)'],
-    ], { maxShells: 3 });
+    await expectIssues(
+      toBinaryStl(merge(invert(cube(10)), invert(cube(2, [20, 0, 0])), cube(3, [30, 0, 0]))),
+      [['NEGATIVE_VOLUME', 2, '2 of 3 shells are inside out (shell 1: -1000 mm³, shell 2: -8 mm³): their faces point inwards (inverted normals)']],
+      { maxShells: 3 },
+    );
   });
 
   it('a cavity (an inverted shell inside a sound one) is a hollow piece, not an error', async () => {
@@ -411,17 +449,17 @@ describe('more than one shell', () => {
 
   it('thousands of inside-out shells: judged by their total, so the check stays linear', () => {
     const pieces = Array.from({ length: 2000 }, (_, i) => translate(invert(tetrahedron(1)), [2 * (i % 50), 2 * Math.floor(i / 50), 0]));
-    const analysis = expectSoupIssues(merge(...pieces), [
-      ['NEGATIVE_VOLUME', 1, 'signed volume is -333.333 mm³: the faces point inwards (inverted normals)'],
-    ], { maxShells: 5000 });
+    const analysis = expectSoupIssues(merge(...pieces), [['NEGATIVE_VOLUME', 1, 'signed volume is -333.333 mm³: the faces point inwards (inverted normals)']], { maxShells: 5000 });
     expect(analysis.shellCount).toBe(2000);
   });
 
   it('a flat shell beside a sound one', async () => {
     const flat = new Float32Array([0, 0, 0, 0, 10, 0, 10, 0, 0, 0, 0, 0, 10, 0, 0, 3, 3, 0, 0, 0, 0, 3, 3, 0, 0, 10, 0, 10, 0, 0, 0, 10, 0, 3, 3, 0]);
-    await expectIssues(toBinaryStl(merge(cube(10, [0, 0, 5]), flat)), [
-      ['ZERO_VOLUME', 1, 'shell 2 of 2 encloses no volume (signed volume 0 mm³ for 100 mm² of surface): it is a surface without thickness'],
-    ], { maxShells: 2 });
+    await expectIssues(
+      toBinaryStl(merge(cube(10, [0, 0, 5]), flat)),
+      [['ZERO_VOLUME', 1, 'shell 2 of 2 encloses no volume (signed volume 0 mm³ for 100 mm² of surface): it is a surface without thickness']],
+      { maxShells: 2 },
+    );
   });
 });
 
@@ -451,10 +489,14 @@ describe('size outside the jewellery limits (configurable)', () => {
   });
 
   it('too many triangles with a lying header: both reported, streamed or not', async () => {
-    await expectIssues(withDeclaredTriangleCount(CUBE_STL, 5), [
-      ['TRIANGLE_COUNT_MISMATCH', 1, 'header says 5 triangles (334 bytes), but the file has 684 bytes: 12 whole triangles'],
-      ['TOO_MANY_TRIANGLES', 12, 'model has 12 triangles, the limit is 10'],
-    ], { maxTriangles: 10 });
+    await expectIssues(
+      withDeclaredTriangleCount(CUBE_STL, 5),
+      [
+        ['TRIANGLE_COUNT_MISMATCH', 1, 'header says 5 triangles (334 bytes), but the file has 684 bytes: 12 whole triangles'],
+        ['TOO_MANY_TRIANGLES', 12, 'model has 12 triangles, the limit is 10'],
+      ],
+      { maxTriangles: 10 },
+    );
   });
 
   it('too many triangles, text formats: reading stops at the first triangle over the limit', async () => {
@@ -487,9 +529,7 @@ describe('an inside-out model', () => {
 describe('a model that holds no metal', () => {
   it('a tetrahedron squashed flat: closed, manifold, every face with area, and no volume', async () => {
     const flat = new Float32Array([0, 0, 0, 0, 10, 0, 10, 0, 0, 0, 0, 0, 10, 0, 0, 3, 3, 0, 0, 0, 0, 3, 3, 0, 0, 10, 0, 10, 0, 0, 0, 10, 0, 3, 3, 0]);
-    await expectIssues(toBinaryStl(flat), [
-      ['ZERO_VOLUME', 1, 'the model encloses no volume (signed volume 0 mm³ for 100 mm² of surface): it is a surface without thickness'],
-    ]);
+    await expectIssues(toBinaryStl(flat), [['ZERO_VOLUME', 1, 'the model encloses no volume (signed volume 0 mm³ for 100 mm² of surface): it is a surface without thickness']]);
   });
 
   it('a single triangle written once per side', async () => {

@@ -134,7 +134,10 @@ describe('binary STL, ASCII STL and OBJ of the same solid', () => {
     const analysis = analyzeModel(ascii(text));
     expect(analysis.format).toBe('stl-ascii');
     expect(analysis.triangleCount).toBe(4);
-    expect(analysis.issues.map((issue) => [issue.code, issue.count])).toEqual([['DEGENERATE_FACES', 1], ['OPEN_EDGES', 3]]);
+    expect(analysis.issues.map((issue) => [issue.code, issue.count])).toEqual([
+      ['DEGENERATE_FACES', 1],
+      ['OPEN_EDGES', 3],
+    ]);
     const fixed = text.replace('vertex .6e1 0 0', 'vertex 0 6 0');
     expect(analyzeModel(ascii(fixed))).toMatchObject({ volumeMm3: 36, vertexCount: 4, issues: [], ok: true });
   });
@@ -156,7 +159,9 @@ describe('binary STL, ASCII STL and OBJ of the same solid', () => {
   });
 
   it('ASCII STL numbers in exponent form and with a sign parse like Number()', () => {
-    const text = toAsciiStl(cube(10)).replace(/\b10\b/g, '1.0e+1').replace(/ 0\b/g, ' -0.0E0');
+    const text = toAsciiStl(cube(10))
+      .replace(/\b10\b/g, '1.0e+1')
+      .replace(/ 0\b/g, ' -0.0E0');
     const analysis = analyzeModel(ascii(text));
     expect(analysis).toMatchObject({ volumeMm3: 1000, vertexCount: 8, issues: [], ok: true });
   });
@@ -166,9 +171,19 @@ describe('binary STL, ASCII STL and OBJ of the same solid', () => {
       '# a 10 mm cube as six quads',
       'mtllib cube.mtl',
       'o cube',
-      'v 0 0 0', 'v 10 0 0', 'v 0 10 0', 'v 10 10 0', 'v 0 0 10', 'v 10 0 10', 'v 0 10 10', 'v 10 10 10 1.0',
-      'vt 0 0', 'vn 0 0 1',
-      'g sides', 'usemtl gold', 's off',
+      'v 0 0 0',
+      'v 10 0 0',
+      'v 0 10 0',
+      'v 10 10 0',
+      'v 0 0 10',
+      'v 10 0 10',
+      'v 0 10 10',
+      'v 10 10 10 1.0',
+      'vt 0 0',
+      'vn 0 0 1',
+      'g sides',
+      'usemtl gold',
+      's off',
       'f 1/1/1 3/1/1 4/1/1 2/1/1',
       'f 5//1 6//1 8//1 7//1',
       'f 1 2 6 5',

@@ -143,9 +143,7 @@ export function revolveProfile(profile: readonly Vec2[], segments: number): Floa
   const cos = Array.from({ length: segments }, (_, i) => Math.cos((2 * Math.PI * i) / segments));
   const sin = Array.from({ length: segments }, (_, i) => Math.sin((2 * Math.PI * i) / segments));
   // ring[j][i]: the vertex of profile point j at angle i (one pole vertex when on the axis).
-  const ring = points.map(([rho, z]) =>
-    rho === 0 ? new Array<number>(segments).fill(mesh.addVertex(0, 0, z)) : cos.map((c, i) => mesh.addVertex(rho * c, rho * sin[i]!, z)),
-  );
+  const ring = points.map(([rho, z]) => (rho === 0 ? new Array<number>(segments).fill(mesh.addVertex(0, 0, z)) : cos.map((c, i) => mesh.addVertex(rho * c, rho * sin[i]!, z))));
   for (let i = 0; i < segments; i++) {
     const next = (i + 1) % segments;
     for (let j = 0; j < points.length; j++) {
@@ -243,7 +241,13 @@ export function ringProfile(options: RingOptions): Vec2[] {
   const inner = innerDiameterMm / 2;
   const outer = inner + thicknessMm;
   const half = widthMm / 2;
-  if (corner === 0) return [[inner, -half], [outer, -half], [outer, half], [inner, half]];
+  if (corner === 0)
+    return [
+      [inner, -half],
+      [outer, -half],
+      [outer, half],
+      [inner, half],
+    ];
   const steps = options.cornerSegments ?? 6;
   requireSegments({ cornerSegments: steps }, 1);
   // Corner centres counter-clockwise, each with the quarter it sweeps.

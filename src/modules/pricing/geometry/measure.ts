@@ -41,9 +41,15 @@ export function measureTriangles(positions: Float32Array): TriangleMeasures {
   const nonFiniteSample: number[] = [];
   for (let t = 0; t < triangleCount; t++) {
     const i = 9 * t;
-    const ax = positions[i]!, ay = positions[i + 1]!, az = positions[i + 2]!;
-    const bx = positions[i + 3]!, by = positions[i + 4]!, bz = positions[i + 5]!;
-    const cx = positions[i + 6]!, cy = positions[i + 7]!, cz = positions[i + 8]!;
+    const ax = positions[i]!,
+      ay = positions[i + 1]!,
+      az = positions[i + 2]!;
+    const bx = positions[i + 3]!,
+      by = positions[i + 4]!,
+      bz = positions[i + 5]!;
+    const cx = positions[i + 6]!,
+      cy = positions[i + 7]!,
+      cz = positions[i + 8]!;
     // x - x is 0 for finite x and NaN for NaN or +-Infinity: one test for nine values.
     if (ax - ax + ay - ay + az - az + bx - bx + by - by + bz - bz + cx - cx + cy - cy + cz - cz !== 0) {
       if (nonFiniteFaces++ < MAX_ISSUE_SAMPLES) nonFiniteSample.push(t);
@@ -52,9 +58,15 @@ export function measureTriangles(positions: Float32Array): TriangleMeasures {
     // Edge vectors straight from the float32 corners: their differences and
     // products are exact in float64 for mesh-like coordinates, so a collinear
     // or collapsed face gives a normal of exactly 0.
-    const ux = bx - ax, uy = by - ay, uz = bz - az;
-    const vx = cx - ax, vy = cy - ay, vz = cz - az;
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const ux = bx - ax,
+      uy = by - ay,
+      uz = bz - az;
+    const vx = cx - ax,
+      vy = cy - ay,
+      vz = cz - az;
+    const nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     const normalLengthSquared = nx * nx + ny * ny + nz * nz;
     if (normalLengthSquared === 0) {
       if (degenerateFaces++ < MAX_ISSUE_SAMPLES) degenerateSample.push(t);
@@ -86,10 +98,16 @@ function firstFiniteCorner(positions: Float32Array, triangleCount: number): Vec3
 /** The box around x, y, z triples (welded vertices); null when there are none. */
 export function boundingBoxOf(vertices: Float32Array): BoundingBox | null {
   if (vertices.length < 3) return null;
-  let minX = Infinity, minY = Infinity, minZ = Infinity;
-  let maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    minZ = Infinity;
+  let maxX = -Infinity,
+    maxY = -Infinity,
+    maxZ = -Infinity;
   for (let i = 0; i + 2 < vertices.length; i += 3) {
-    const x = vertices[i]!, y = vertices[i + 1]!, z = vertices[i + 2]!;
+    const x = vertices[i]!,
+      y = vertices[i + 1]!,
+      z = vertices[i + 2]!;
     if (x < minX) minX = x;
     if (x > maxX) maxX = x;
     if (y < minY) minY = y;
@@ -151,7 +169,9 @@ export function measureShells(mesh: IndexedMesh, faceShells: Int32Array, shellCo
   for (let f = 0; f < faceShells.length; f++) {
     const s = faceShells[f]!;
     if (s < 0) continue;
-    const a = 3 * idx[3 * f]!, b = 3 * idx[3 * f + 1]!, c = 3 * idx[3 * f + 2]!;
+    const a = 3 * idx[3 * f]!,
+      b = 3 * idx[3 * f + 1]!,
+      c = 3 * idx[3 * f + 2]!;
     if (first[s] === -1) {
       first[s] = f;
       reference.set(v.subarray(a, a + 3), 3 * s);
@@ -163,9 +183,15 @@ export function measureShells(mesh: IndexedMesh, faceShells: Int32Array, shellCo
         if (value > max[3 * s + k]!) max[3 * s + k] = value;
       }
     }
-    const ux = v[b]! - v[a]!, uy = v[b + 1]! - v[a + 1]!, uz = v[b + 2]! - v[a + 2]!;
-    const vx = v[c]! - v[a]!, vy = v[c + 1]! - v[a + 1]!, vz = v[c + 2]! - v[a + 2]!;
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const ux = v[b]! - v[a]!,
+      uy = v[b + 1]! - v[a + 1]!,
+      uz = v[b + 2]! - v[a + 2]!;
+    const vx = v[c]! - v[a]!,
+      vy = v[c + 1]! - v[a + 1]!,
+      vz = v[c + 2]! - v[a + 2]!;
+    const nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     twiceArea[s]! += Math.sqrt(nx * nx + ny * ny + nz * nz);
     sixVolume[s]! += (v[a]! - reference[3 * s]!) * nx + (v[a + 1]! - reference[3 * s + 1]!) * ny + (v[a + 2]! - reference[3 * s + 2]!) * nz;
   }

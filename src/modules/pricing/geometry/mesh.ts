@@ -124,40 +124,73 @@ function weldExactly(positions: Float32Array): IndexedMesh {
   let faceSource: Uint32Array | null = null;
   let faces = 0;
   // The previous triangle's corners; index -1 until there is one.
-  let x0 = 0, y0 = 0, z0 = 0, i0 = -1;
-  let x1 = 0, y1 = 0, z1 = 0, i1 = -1;
-  let x2 = 0, y2 = 0, z2 = 0, i2 = -1;
+  let x0 = 0,
+    y0 = 0,
+    z0 = 0,
+    i0 = -1;
+  let x1 = 0,
+    y1 = 0,
+    z1 = 0,
+    i1 = -1;
+  let x2 = 0,
+    y2 = 0,
+    z2 = 0,
+    i2 = -1;
   for (let t = 0; t < triangleCount; t++) {
     const b = 9 * t;
     if (!allFinite(bits, b)) {
       faceSource ??= identityUpTo(t, triangleCount);
       continue;
     }
-    const ax = positiveZero(bits[b]!), ay = positiveZero(bits[b + 1]!), az = positiveZero(bits[b + 2]!);
-    const bx = positiveZero(bits[b + 3]!), by = positiveZero(bits[b + 4]!), bz = positiveZero(bits[b + 5]!);
-    const cx = positiveZero(bits[b + 6]!), cy = positiveZero(bits[b + 7]!), cz = positiveZero(bits[b + 8]!);
+    const ax = positiveZero(bits[b]!),
+      ay = positiveZero(bits[b + 1]!),
+      az = positiveZero(bits[b + 2]!);
+    const bx = positiveZero(bits[b + 3]!),
+      by = positiveZero(bits[b + 4]!),
+      bz = positiveZero(bits[b + 5]!);
+    const cx = positiveZero(bits[b + 6]!),
+      cy = positiveZero(bits[b + 7]!),
+      cz = positiveZero(bits[b + 8]!);
     const ia =
-      ax === x0 && ay === y0 && az === z0 && i0 >= 0 ? i0
-      : ax === x1 && ay === y1 && az === z1 && i1 >= 0 ? i1
-      : ax === x2 && ay === y2 && az === z2 && i2 >= 0 ? i2
-      : table.indexOf(ax, ay, az);
+      ax === x0 && ay === y0 && az === z0 && i0 >= 0
+        ? i0
+        : ax === x1 && ay === y1 && az === z1 && i1 >= 0
+          ? i1
+          : ax === x2 && ay === y2 && az === z2 && i2 >= 0
+            ? i2
+            : table.indexOf(ax, ay, az);
     const ib =
-      bx === x0 && by === y0 && bz === z0 && i0 >= 0 ? i0
-      : bx === x1 && by === y1 && bz === z1 && i1 >= 0 ? i1
-      : bx === x2 && by === y2 && bz === z2 && i2 >= 0 ? i2
-      : table.indexOf(bx, by, bz);
+      bx === x0 && by === y0 && bz === z0 && i0 >= 0
+        ? i0
+        : bx === x1 && by === y1 && bz === z1 && i1 >= 0
+          ? i1
+          : bx === x2 && by === y2 && bz === z2 && i2 >= 0
+            ? i2
+            : table.indexOf(bx, by, bz);
     const ic =
-      cx === x0 && cy === y0 && cz === z0 && i0 >= 0 ? i0
-      : cx === x1 && cy === y1 && cz === z1 && i1 >= 0 ? i1
-      : cx === x2 && cy === y2 && cz === z2 && i2 >= 0 ? i2
-      : table.indexOf(cx, cy, cz);
+      cx === x0 && cy === y0 && cz === z0 && i0 >= 0
+        ? i0
+        : cx === x1 && cy === y1 && cz === z1 && i1 >= 0
+          ? i1
+          : cx === x2 && cy === y2 && cz === z2 && i2 >= 0
+            ? i2
+            : table.indexOf(cx, cy, cz);
     const f = 3 * faces;
     indices[f] = ia;
     indices[f + 1] = ib;
     indices[f + 2] = ic;
-    x0 = ax; y0 = ay; z0 = az; i0 = ia;
-    x1 = bx; y1 = by; z1 = bz; i1 = ib;
-    x2 = cx; y2 = cy; z2 = cz; i2 = ic;
+    x0 = ax;
+    y0 = ay;
+    z0 = az;
+    i0 = ia;
+    x1 = bx;
+    y1 = by;
+    z1 = bz;
+    i1 = ib;
+    x2 = cx;
+    y2 = cy;
+    z2 = cz;
+    i2 = ic;
     if (faceSource !== null) faceSource[faces] = t;
     faces++;
   }
@@ -187,15 +220,21 @@ function mergeNearbyVertices(mesh: IndexedMesh, toleranceMm: number): IndexedMes
   const merged = new Uint32Array(mesh.vertexCount);
   const squared = toleranceMm * toleranceMm;
   for (let i = 0; i < mesh.vertexCount; i++) {
-    const x = v[3 * i]!, y = v[3 * i + 1]!, z = v[3 * i + 2]!;
-    const cx = Math.floor(x / toleranceMm), cy = Math.floor(y / toleranceMm), cz = Math.floor(z / toleranceMm);
+    const x = v[3 * i]!,
+      y = v[3 * i + 1]!,
+      z = v[3 * i + 2]!;
+    const cx = Math.floor(x / toleranceMm),
+      cy = Math.floor(y / toleranceMm),
+      cz = Math.floor(z / toleranceMm);
     let found = -1;
     for (let dx = -1; dx <= 1 && found < 0; dx++) {
       for (let dy = -1; dy <= 1 && found < 0; dy++) {
         for (let dz = -1; dz <= 1 && found < 0; dz++) {
           for (const candidate of cells.get(`${cx + dx},${cy + dy},${cz + dz}`) ?? []) {
             const r = 3 * representatives[candidate]!;
-            const ex = v[r]! - x, ey = v[r + 1]! - y, ez = v[r + 2]! - z;
+            const ex = v[r]! - x,
+              ey = v[r + 1]! - y,
+              ez = v[r + 2]! - z;
             if (ex * ex + ey * ey + ez * ez <= squared) {
               found = candidate;
               break;

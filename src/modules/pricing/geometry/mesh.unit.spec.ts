@@ -149,11 +149,7 @@ describe('weldVertices with a tolerance (opt-in: ModelLimits.weldToleranceMm)', 
 
   it('merging is not transitive: points 0.8 apart in a row with tolerance 1 do not all collapse into one', () => {
     // Three triangles with corners at x = 0, 0.8 and 1.6 on the x axis; their other corners are far apart.
-    const soup = new Float32Array([
-      0, 0, 0, 0, 50, 0, 0, 0, 50,
-      0.8, 0, 0, 100, 50, 0, 100, 0, 50,
-      1.6, 0, 0, 200, 50, 0, 200, 0, 50,
-    ]);
+    const soup = new Float32Array([0, 0, 0, 0, 50, 0, 0, 0, 50, 0.8, 0, 0, 100, 50, 0, 100, 0, 50, 1.6, 0, 0, 200, 50, 0, 200, 0, 50]);
     expect(weldVertices(soup).vertexCount).toBe(9);
     // 0.8 joins 0; 1.6 is 0.8 from 0.8 but 1.6 from the representative 0, so it stays.
     const mesh = weldVertices(soup, 1);

@@ -1,5 +1,24 @@
 import { analyzeModel, analyzeTriangleSoup, type ModelAnalysis } from './analyze';
-import { box, cube, earringPair, earringStud, invert, merge, pendant, pendantOutline, profileArea, ring, ringProfile, ringTriangleCount, scale, tetrahedron, torus, torusProfile, translate, type Vec2 } from './generators';
+import {
+  box,
+  cube,
+  earringPair,
+  earringStud,
+  invert,
+  merge,
+  pendant,
+  pendantOutline,
+  profileArea,
+  ring,
+  ringProfile,
+  ringTriangleCount,
+  scale,
+  tetrahedron,
+  torus,
+  torusProfile,
+  translate,
+  type Vec2,
+} from './generators';
 import { measureMesh } from './measure';
 import { toBinaryStl } from './stl-writer';
 
@@ -143,13 +162,17 @@ describe('generated solids measure exactly', () => {
     const expected = revolvedPolyhedronVolume(profile, 200);
     expect(Math.abs(analysis.volumeMm3 - expected) / expected).toBeLessThan(1e-6);
     expect(analysis.triangleCount).toBe(ringTriangleCount(options));
-    expect(analysis.vertexCount - 3 * analysis.triangleCount / 2 + analysis.triangleCount).toBe(0); // V - E + F
+    expect(analysis.vertexCount - (3 * analysis.triangleCount) / 2 + analysis.triangleCount).toBe(0); // V - E + F
     expect(analysis).toMatchObject({ shellCount: 1, issues: [], ok: true });
   });
 
   it('a stud earring (closed at the axis by poles): the exact polyhedron volume, genus 0', () => {
     const analysis = analyzeTriangleSoup(earringStud());
-    const profile: Vec2[] = [[0, -10], [0.4, -10], [0.4, 0]];
+    const profile: Vec2[] = [
+      [0, -10],
+      [0.4, -10],
+      [0.4, 0],
+    ];
     for (let k = 0; k < 12; k++) profile.push([2.5 * Math.cos((k / 12) * (Math.PI / 2)), 2.5 * Math.sin((k / 12) * (Math.PI / 2))]);
     profile.push([0, 2.5]);
     const expected = revolvedPolyhedronVolume(profile, 48);
@@ -218,9 +241,7 @@ describe('orientation', () => {
     const analysis = analyzeTriangleSoup(invert(cube(10)));
     expect(analysis.volumeMm3).toBe(-1000);
     expect(analysis.surfaceAreaMm2).toBe(600);
-    expect(analysis.issues).toEqual([
-      { code: 'NEGATIVE_VOLUME', severity: 'error', count: 1, message: 'signed volume is -1000 mm³: the faces point inwards (inverted normals)' },
-    ]);
+    expect(analysis.issues).toEqual([{ code: 'NEGATIVE_VOLUME', severity: 'error', count: 1, message: 'signed volume is -1000 mm³: the faces point inwards (inverted normals)' }]);
   });
 
   it('the same through a binary STL file', () => {

@@ -93,10 +93,7 @@ export function binaryStlLayoutIssues(declared: number, totalLength: number): Mo
   const cutShort = partialBytes > 0 && held < declared;
   if (cutShort) {
     issues.push(
-      modelIssue(
-        'TRUNCATED_FILE',
-        `file ends ${plural(partialBytes, 'byte')} into triangle ${held + 1} (a binary STL triangle takes ${BINARY_STL_TRIANGLE_BYTES} bytes)`,
-      ),
+      modelIssue('TRUNCATED_FILE', `file ends ${plural(partialBytes, 'byte')} into triangle ${held + 1} (a binary STL triangle takes ${BINARY_STL_TRIANGLE_BYTES} bytes)`),
     );
   }
   if (held !== declared || (partialBytes > 0 && !cutShort)) {

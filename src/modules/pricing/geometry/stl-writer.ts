@@ -79,9 +79,15 @@ export function formatFloat32(value: number): string {
 /** Unit normal of triangle t into `out` (zero for a degenerate triangle). */
 function facetNormal(positions: Float32Array, t: number, out: Float64Array): void {
   const i = 9 * t;
-  const ux = positions[i + 3]! - positions[i]!, uy = positions[i + 4]! - positions[i + 1]!, uz = positions[i + 5]! - positions[i + 2]!;
-  const vx = positions[i + 6]! - positions[i]!, vy = positions[i + 7]! - positions[i + 1]!, vz = positions[i + 8]! - positions[i + 2]!;
-  const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+  const ux = positions[i + 3]! - positions[i]!,
+    uy = positions[i + 4]! - positions[i + 1]!,
+    uz = positions[i + 5]! - positions[i + 2]!;
+  const vx = positions[i + 6]! - positions[i]!,
+    vy = positions[i + 7]! - positions[i + 1]!,
+    vz = positions[i + 8]! - positions[i + 2]!;
+  const nx = uy * vz - uz * vy,
+    ny = uz * vx - ux * vz,
+    nz = ux * vy - uy * vx;
   const length = Math.hypot(nx, ny, nz);
   const scale = length > 0 && Number.isFinite(length) ? 1 / length : 0;
   out[0] = nx * scale;

@@ -42,7 +42,15 @@ export class PgBossPricingJobInspector extends PricingJobInspector {
     );
     if (!job && !letter) return null;
     if (letter && (!job || job.id === letter.job_id)) {
-      return { jobId: letter.job_id, state: job?.state ?? 'failed', deadLettered: true, attempt: letter.attempts, maxAttempts: PRICING_MAX_ATTEMPTS, lastError: letter.reason, nextRetryAt: null };
+      return {
+        jobId: letter.job_id,
+        state: job?.state ?? 'failed',
+        deadLettered: true,
+        attempt: letter.attempts,
+        maxAttempts: PRICING_MAX_ATTEMPTS,
+        lastError: letter.reason,
+        nextRetryAt: null,
+      };
     }
     // pg-boss counts retries when it hands a job out again: a job waiting in 'retry' after its first failure still says 0.
     const attempt = job!.state === 'created' ? 0 : job!.retry_count + 1;

@@ -69,9 +69,7 @@ export class PricingJobHandler {
   async run(job: PricingJobData, attempt: AttemptInfo): Promise<void> {
     // A child span of the submitting request's trace (ids only: no personal data in attributes); log lines carry order_id.
     const attributes = { 'alexandrite.order_id': job.orderId, 'alexandrite.submission_id': job.submissionId, 'alexandrite.attempt': attempt.retryCount + 1 };
-    return withEventSpan('pricing.price', { metadata: { traceparent: job.traceparent } }, attributes, () =>
-      runWithOrderLogContext(job.orderId, () => this.attempt(job, attempt)),
-    );
+    return withEventSpan('pricing.price', { metadata: { traceparent: job.traceparent } }, attributes, () => runWithOrderLogContext(job.orderId, () => this.attempt(job, attempt)));
   }
 
   private async attempt(job: PricingJobData, attempt: AttemptInfo): Promise<void> {
@@ -129,7 +127,8 @@ export class PricingJobHandler {
     try {
       bytes = await this.blobs.getBuffer(model.blobKey);
     } catch (error) {
-      if (error instanceof BlobNotFoundError) throw new PermanentPricingFailure('MODEL_MISSING', 'the uploaded model file is no longer available; please upload it again in a new order');
+      if (error instanceof BlobNotFoundError)
+        throw new PermanentPricingFailure('MODEL_MISSING', 'the uploaded model file is no longer available; please upload it again in a new order');
       throw new TransientPricingFailure('STORAGE_UNAVAILABLE', `the model storage could not be reached: ${describe(error)}`);
     }
     const geometry = await this.analyze(job, bytes);

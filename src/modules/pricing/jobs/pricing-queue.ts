@@ -78,13 +78,9 @@ export class PricingQueue {
   /** `concurrency` workers, one job each at a time. A handler that throws fails the attempt (pg-boss retries). */
   async work(concurrency: number, handler: (job: PricingJob) => Promise<void>): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
-      const id = await this.boss.work<PricingJobData>(
-        PRICING_QUEUE,
-        { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 1 },
-        async ([job]) => {
-          if (job) await handler(job);
-        },
-      );
+      const id = await this.boss.work<PricingJobData>(PRICING_QUEUE, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+        if (job) await handler(job);
+      });
       this.workerIds.push(id);
     }
   }

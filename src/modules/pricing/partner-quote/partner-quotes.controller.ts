@@ -20,7 +20,8 @@ export class PartnerQuotesController {
   @Post()
   @Idempotent()
   @ApiOperation({
-    summary: 'Price a model without an order: 200 with the price and breakdown (or status "rejected" with the model\'s issues), 202 + Location when it takes longer, 503 + Retry-After when pricing is busy',
+    summary:
+      'Price a model without an order: 200 with the price and breakdown (or status "rejected" with the model\'s issues), 202 + Location when it takes longer, 503 + Retry-After when pricing is busy',
   })
   @ApiQuery({ name: 'material', required: true, example: 'GOLD_750' })
   @ApiConsumes(...MODEL_CONTENT_TYPES)
@@ -44,7 +45,11 @@ export class PartnerQuotesController {
   @Get(':id')
   @ApiOperation({ summary: 'A quote: status pending (poll again), done (price), rejected (model issues) or failed' })
   @ApiErrorResponses(400, 401, 403, 404)
-  async get(@Param('id', new UuidPipe('INVALID_QUOTE_ID')) id: string, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<QuoteView> {
+  async get(
+    @Param('id', new UuidPipe('INVALID_QUOTE_ID')) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QuoteView> {
     const view = await this.quotes.view(id, principal.id);
     if (view.status === 'pending') reply.header('retry-after', '1');
     return view;

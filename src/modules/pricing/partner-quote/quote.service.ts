@@ -75,7 +75,11 @@ export class QuoteService {
         if (!geometry.ok) {
           const errors = geometry.issues.filter((issue) => issue.severity === 'error');
           await this.quotes.finish(id, 'rejected', {
-            error: { code: errors[0]?.code ?? 'INVALID_MODEL', message: `the model cannot be manufactured: ${errors.map((issue) => issue.message).join('; ')}`, details: { issues: errors } },
+            error: {
+              code: errors[0]?.code ?? 'INVALID_MODEL',
+              message: `the model cannot be manufactured: ${errors.map((issue) => issue.message).join('; ')}`,
+              details: { issues: errors },
+            },
           });
           return;
         }
@@ -116,9 +120,15 @@ export class QuoteService {
     const { sum, count } = this.metrics.calculationSeconds;
     const averageSeconds = count > 0 ? sum / count : 1;
     const retryAfter = Math.min(60, Math.max(1, Math.ceil((waiting * averageSeconds) / this.pool.threads)));
-    throw new ApiError(503, 'PRICING_BUSY', `pricing is busy (${waiting} calculations waiting); retry in ${retryAfter} s`, { waiting, retryAfterSeconds: retryAfter }, {
-      'retry-after': String(retryAfter),
-    });
+    throw new ApiError(
+      503,
+      'PRICING_BUSY',
+      `pricing is busy (${waiting} calculations waiting); retry in ${retryAfter} s`,
+      { waiting, retryAfterSeconds: retryAfter },
+      {
+        'retry-after': String(retryAfter),
+      },
+    );
   }
 }
 

@@ -18,7 +18,7 @@ const cube10 = { volumeMm3: 1000, surfaceAreaMm2: 600 };
 describe('calculatePrice', () => {
   it('prices a 10 mm gold cube: mass from volume x density, labour from surface and complexity', () => {
     const price = calculatePrice(cube10, gold750);
-    const complexity = (6 / Math.cbrt(36 * Math.PI)); // a cube's surface over the same-volume sphere's
+    const complexity = 6 / Math.cbrt(36 * Math.PI); // a cube's surface over the same-volume sphere's
     expect(price.complexity).toBeCloseTo(complexity, 12);
     const finishing = Math.round(6 * 150 * complexity);
     expect(price.breakdown).toMatchObject({

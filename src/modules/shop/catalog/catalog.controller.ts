@@ -26,9 +26,7 @@ export class CatalogController {
       const body = JSON.stringify({ items: await this.catalog.list() });
       this.cached = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
     }
-    void reply
-      .header('cache-control', `public, max-age=${this.settings.config.catalog.cacheSeconds}`)
-      .header('etag', this.cached.etag);
+    void reply.header('cache-control', `public, max-age=${this.settings.config.catalog.cacheSeconds}`).header('etag', this.cached.etag);
     if (ifNoneMatch === this.cached.etag) {
       await reply.status(304).send();
       return;

@@ -12,18 +12,10 @@ import { ObjLineScanner } from './obj-line-scanner';
  */
 export type SniffedFormat = 'stl-binary' | 'stl-ascii' | 'obj';
 
-export type SniffResult =
-  | { ok: true; format: SniffedFormat; triangleCount: number; sizeBytes: number }
-  | { ok: false; code: ModelRejectionCode; message: string };
+export type SniffResult = { ok: true; format: SniffedFormat; triangleCount: number; sizeBytes: number } | { ok: false; code: ModelRejectionCode; message: string };
 
 export type ModelRejectionCode =
-  | 'EMPTY_BODY'
-  | 'UNRECOGNISED_MODEL_FORMAT'
-  | 'TRIANGLE_COUNT_MISMATCH'
-  | 'TRUNCATED_MODEL'
-  | 'EMPTY_MODEL'
-  | 'INVALID_VERTEX_INDEX'
-  | 'MALFORMED_FACE';
+  'EMPTY_BODY' | 'UNRECOGNISED_MODEL_FORMAT' | 'TRIANGLE_COUNT_MISMATCH' | 'TRUNCATED_MODEL' | 'EMPTY_MODEL' | 'INVALID_VERTEX_INDEX' | 'MALFORMED_FACE';
 
 const HEADER_BYTES = 84;
 const TRIANGLE_BYTES = 50;

@@ -20,9 +20,7 @@ function binaryStl(triangles: number, declared = triangles, header = 'binary'): 
 }
 
 const asciiStl = (facets: number, end = 'endsolid cube\n') =>
-  Buffer.from(
-    `solid cube\n${'  facet normal 0 0 1\n    outer loop\n      vertex 0 0 0\n      vertex 1 0 0\n      vertex 0 1 0\n    endloop\n  endfacet\n'.repeat(facets)}${end}`,
-  );
+  Buffer.from(`solid cube\n${'  facet normal 0 0 1\n    outer loop\n      vertex 0 0 0\n      vertex 1 0 0\n      vertex 0 1 0\n    endloop\n  endfacet\n'.repeat(facets)}${end}`);
 
 describe('ModelSniffer', () => {
   it.each([1, 7, 4096])('recognises a binary STL and its triangle count (chunks of %i bytes)', async (chunkSize) => {

@@ -224,15 +224,7 @@ const PARKING_CONSUMERS: Record<string, string> = {
   'pricing-jobs': 'the pricing subscriber',
 };
 
-function summarise(
-  status: OrderStatus,
-  waiting: WaitingFor,
-  inStatusMs: number,
-  slaMs: number | null,
-  overdueMs: number,
-  anomalies: Anomaly[],
-  state: OrderState,
-): string {
+function summarise(status: OrderStatus, waiting: WaitingFor, inStatusMs: number, slaMs: number | null, overdueMs: number, anomalies: Anomaly[], state: OrderState): string {
   // A poisoned stream or a parked event explains more than a finished status: say so first.
   const poisoned = anomalies.find((anomaly) => anomaly.code === 'ORDER_STREAM_CORRUPT' || anomaly.code === 'EVENT_PARKED');
   if (poisoned && (status === 'CANCELLED' || status === 'CLOSED')) return `${status}; ${poisoned.message}`;
@@ -257,7 +249,10 @@ export function humanDuration(ms: number): string {
 /** `SUBMITTED=2m,SHIPPED=14d`: per-status SLAs over the defaults. Units s, m, h, d. */
 export function parseSlaOverrides(value: string): Partial<Record<OrderStatus, number>> {
   const result: Partial<Record<OrderStatus, number>> = {};
-  for (const part of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
     const match = /^([A-Z_]+)=(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(part);
     if (!match) throw new Error(`"${part}" is not STATUS=<number><s|m|h|d>`);
     const [, status, amount, unit] = match;

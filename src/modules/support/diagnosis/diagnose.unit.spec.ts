@@ -41,13 +41,24 @@ describe('diagnose', () => {
         pricingJob: job(),
         unreadableEvents: [{ revision: 3, position: '4096', type: 'PriceCalculated', problem: 'PriceCalculated: data.total must be a finite amount' }],
         parkedEvents: [
-          { consumer: 'read-models', position: '4096', revision: 3, eventType: 'PriceCalculated', error: 'PriceCalculated: data.total must be a finite amount', state: 'parked', attempts: 1, parkedAt: '2025-03-01T10:00:00.000Z' },
+          {
+            consumer: 'read-models',
+            position: '4096',
+            revision: 3,
+            eventType: 'PriceCalculated',
+            error: 'PriceCalculated: data.total must be a finite amount',
+            state: 'parked',
+            attempts: 1,
+            parkedAt: '2025-03-01T10:00:00.000Z',
+          },
         ],
       }),
     );
     expect(diagnosis.anomalies.map((anomaly) => anomaly.code)).toEqual(['ORDER_STREAM_CORRUPT', 'EVENT_PARKED']);
     expect(diagnosis.anomalies[0]!.message).toMatch(/position 4096 \(revision 3, PriceCalculated\) cannot be read: .*409 ORDER_STREAM_CORRUPT/);
-    expect(diagnosis.anomalies[1]!.message).toMatch(/the projector \(lists and dashboards\) parked the event at position 4096 .*POST \/api\/support\/parked-events\/read-models\/4096\/retry/);
+    expect(diagnosis.anomalies[1]!.message).toMatch(
+      /the projector \(lists and dashboards\) parked the event at position 4096 .*POST \/api\/support\/parked-events\/read-models\/4096\/retry/,
+    );
     expect(diagnosis.summary).toMatch(/^SUBMITTED for 1 min.*position 4096/);
     expect(diagnosis.parkedEvents).toHaveLength(1);
     expect(diagnosis.unreadableEvents).toHaveLength(1);
@@ -70,9 +81,7 @@ describe('diagnose', () => {
   });
 
   it('finds a pricing job that finished without recording its outcome', () => {
-    expect(diagnose(inputAt('SUBMITTED', 10, { pricingJob: job({ state: 'completed' }) })).anomalies.map((a) => a.code)).toEqual([
-      'PRICING_JOB_FINISHED_WITHOUT_RESULT',
-    ]);
+    expect(diagnose(inputAt('SUBMITTED', 10, { pricingJob: job({ state: 'completed' }) })).anomalies.map((a) => a.code)).toEqual(['PRICING_JOB_FINISHED_WITHOUT_RESULT']);
   });
 
   it('finds a read model behind the stream, or without the order', () => {

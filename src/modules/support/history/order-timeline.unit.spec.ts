@@ -18,8 +18,18 @@ function event(revision: number, type: string, data: unknown, occurredAt: string
 
 const history = [
   event(0, 'OrderInitiated', { orderId: ORDER, customerRef: 'cust-1', channel: 'shop', partnerId: null, material: 'GOLD_750' }, '2026-11-23T10:00:00.000Z'),
-  event(1, 'ModelUploaded', { blobKey: 'k', format: 'stl-binary', source: 'upload', catalogItemId: null, sizeBytes: 84, sha256: 'a'.repeat(64), triangleCount: 1 }, '2026-11-23T10:00:30.000Z'),
-  event(2, 'ModelUploaded', { blobKey: 'k2', format: 'stl-binary', source: 'upload', catalogItemId: null, sizeBytes: 84, sha256: 'b'.repeat(64), triangleCount: 1 }, '2026-11-23T10:01:00.000Z'),
+  event(
+    1,
+    'ModelUploaded',
+    { blobKey: 'k', format: 'stl-binary', source: 'upload', catalogItemId: null, sizeBytes: 84, sha256: 'a'.repeat(64), triangleCount: 1 },
+    '2026-11-23T10:00:30.000Z',
+  ),
+  event(
+    2,
+    'ModelUploaded',
+    { blobKey: 'k2', format: 'stl-binary', source: 'upload', catalogItemId: null, sizeBytes: 84, sha256: 'b'.repeat(64), triangleCount: 1 },
+    '2026-11-23T10:01:00.000Z',
+  ),
 ];
 
 describe('order timeline', () => {

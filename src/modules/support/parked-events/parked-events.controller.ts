@@ -50,7 +50,8 @@ export class ParkedEventsController {
     @Query('limit') limit?: string,
   ): Promise<{ items: ParkedEventView[] }> {
     const size = parseLimit(limit, { defaultLimit: 100, maxLimit: 500 });
-    if (consumer !== undefined && !(typeof consumer === 'string' && CONSUMER.test(consumer))) throw badRequest('INVALID_CONSUMER', 'consumer must be a consumer name such as read-models or pricing-jobs');
+    if (consumer !== undefined && !(typeof consumer === 'string' && CONSUMER.test(consumer)))
+      throw badRequest('INVALID_CONSUMER', 'consumer must be a consumer name such as read-models or pricing-jobs');
     if (state !== undefined && !(STATES as readonly unknown[]).includes(state)) throw badRequest('INVALID_STATE', `state must be one of ${STATES.join(', ')}`);
     const stream = orderId === undefined ? undefined : orderStreamId(this.orderIdPipe.transform(orderId));
     const items = await this.parked.list({

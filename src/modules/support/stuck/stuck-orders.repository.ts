@@ -23,7 +23,9 @@ export class StuckOrdersRepository {
   /** Orders past their status SLA, most overdue first. */
   async findOverdue(slaMs: Partial<Record<OrderStatus, number>>, now: Date, limit: number): Promise<OverdueOrderRow[]> {
     const [statuses, slas] = slaArrays(slaMs);
-    const rows = await this.dataSource.query<Array<{ order_id: string; status: OrderStatus; channel: 'shop' | 'partner'; status_changed_at: Date; revision: string; overdue_ms: string }>>(
+    const rows = await this.dataSource.query<
+      Array<{ order_id: string; status: OrderStatus; channel: 'shop' | 'partner'; status_changed_at: Date; revision: string; overdue_ms: string }>
+    >(
       `SELECT o.order_id, o.status, o.channel, o.status_changed_at, o.revision,
               (extract(epoch FROM $3::timestamptz - o.status_changed_at) * 1000 - s.sla_ms)::bigint AS overdue_ms
          FROM unnest($1::text[], $2::float8[]) AS s(status, sla_ms)

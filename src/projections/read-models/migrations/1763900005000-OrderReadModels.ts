@@ -1,10 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import {
-  createOrdersCurrentTable,
-  createOrderStatusCountsTable,
-  ordersCurrentIndexes,
-  PROJECTION_CHECKPOINTS_TABLE,
-} from '../orders-current/orders-current.schema';
+import { createOrdersCurrentTable, createOrderStatusCountsTable, ordersCurrentIndexes, PROJECTION_CHECKPOINTS_TABLE } from '../orders-current/orders-current.schema';
 
 /**
  * The projector's checkpoint and the orders read model (orders_current,

@@ -45,16 +45,23 @@ export interface StoredOrderRow {
 
 /** $1 uuid[]: the stored rows of these orders (primary key lookups). */
 export const loadRows = (suffix: string) =>
-  statement('orders_current_load', suffix, (table) => `
+  statement(
+    'orders_current_load',
+    suffix,
+    (table) => `
     SELECT order_id::text AS order_id, status, status_changed_at::text AS status_changed_at, created_at::text AS created_at,
            material, price_total::text AS price_total, currency, operator_ref, channel, customer_ref, partner_id,
            tracking_number, revision::text AS revision, last_position::text AS last_position, updated_at::text AS updated_at
       FROM ${table}
-     WHERE order_id = ANY ($1::uuid[])`);
+     WHERE order_id = ANY ($1::uuid[])`,
+  );
 
 /** $1..$15: one array per column, one element per order. One statement writes a whole batch. */
 export const upsertRows = (suffix: string) =>
-  statement('orders_current_upsert', suffix, (table) => `
+  statement(
+    'orders_current_upsert',
+    suffix,
+    (table) => `
     INSERT INTO ${table} AS o (order_id, status, status_changed_at, created_at, material, price_total, currency, operator_ref,
                                channel, customer_ref, partner_id, tracking_number, revision, last_position, updated_at)
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::numeric[], $7::text[],
@@ -64,7 +71,8 @@ export const upsertRows = (suffix: string) =>
       material = EXCLUDED.material, price_total = EXCLUDED.price_total, currency = EXCLUDED.currency,
       operator_ref = EXCLUDED.operator_ref, channel = EXCLUDED.channel, customer_ref = EXCLUDED.customer_ref,
       partner_id = EXCLUDED.partner_id, tracking_number = EXCLUDED.tracking_number, revision = EXCLUDED.revision,
-      last_position = EXCLUDED.last_position, updated_at = EXCLUDED.updated_at`);
+      last_position = EXCLUDED.last_position, updated_at = EXCLUDED.updated_at`,
+  );
 
 /**
  * $1 text[] statuses, $2 bigint[] deltas (may be negative): counts move with the rows, in the same transaction.
@@ -74,12 +82,15 @@ export const upsertRows = (suffix: string) =>
  * so no other writer can insert a status in between.
  */
 export const addToCounts = (suffix: string) =>
-  statement('order_status_counts_add', suffix, (_table, counts) => `
+  statement(
+    'order_status_counts_add',
+    suffix,
+    (_table, counts) => `
     WITH delta AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS d(status, delta)),
          updated AS (UPDATE ${counts} AS c SET count = c.count + delta.delta FROM delta WHERE c.status = delta.status RETURNING c.status)
     INSERT INTO ${counts} (status, count)
-    SELECT status, delta FROM delta WHERE status NOT IN (SELECT status FROM updated)`);
+    SELECT status, delta FROM delta WHERE status NOT IN (SELECT status FROM updated)`,
+  );
 
 /** $1 uuid: the row of one order, when support's repair folds its stream to nothing. */
-export const deleteRow = (suffix: string) =>
-  statement('orders_current_delete', suffix, (table) => `DELETE FROM ${table} WHERE order_id = $1::uuid`);
+export const deleteRow = (suffix: string) => statement('orders_current_delete', suffix, (table) => `DELETE FROM ${table} WHERE order_id = $1::uuid`);

@@ -4,13 +4,7 @@ import { orderEventProblem, type OrderStatus } from '../../../shared/order-lifec
 import type { ApplyResult, ReadModel, SqlClient } from '../../runtime/read-model';
 import { foldOrderRow, type OrderRow, orderIdOfStream } from './orders-current.fold';
 import { addToCounts, deleteRow, loadRows, type StoredOrderRow, upsertRows } from './orders-current.queries';
-import {
-  createOrdersCurrentTable,
-  createOrderStatusCountsTable,
-  ORDER_STATUS_COUNTS,
-  ORDERS_CURRENT,
-  ordersCurrentIndexes,
-} from './orders-current.schema';
+import { createOrdersCurrentTable, createOrderStatusCountsTable, ORDER_STATUS_COUNTS, ORDERS_CURRENT, ordersCurrentIndexes } from './orders-current.schema';
 
 /**
  * orders_current (one row per order) and order_status_counts. A batch is
