@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { EventStore, type EventMetadata, type NewEvent } from '../src/infrastructure/event-store/event-store.port';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
+import { METRICS_CACHE_MS } from '../src/infrastructure/observability/metrics/metrics-server';
 import { parsePrometheusText, type Sample } from '../src/infrastructure/observability/metrics/prometheus-text';
 import { allReadModels } from '../src/projections/read-models';
 import { rebuildReadModels } from '../src/projections/rebuild/rebuild';
@@ -58,8 +59,10 @@ async function uploadModel(app: TestApp, token: string, id: string): Promise<voi
   expect(uploaded.status).toBe(200);
 }
 
+/** A scrape of the metrics listener that sees what happened before it (past the one-second collection cache). */
 async function scrape(app: TestApp): Promise<Sample[]> {
-  const response = await app.request('/metrics');
+  await new Promise((resolve) => setTimeout(resolve, METRICS_CACHE_MS + 20));
+  const response = await app.metrics();
   expect(response.status).toBe(200);
   return parsePrometheusText(await response.text());
 }

@@ -3,7 +3,21 @@ import { ConfigError, loadConfig } from './config';
 describe('loadConfig', () => {
   it('gives the embedded defaults when nothing is set', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0', maxJsonBytes: 1024 * 1024, trustProxy: false, maxInFlight: 256 });
+    expect(config.http).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      maxJsonBytes: 1024 * 1024,
+      trustProxy: false,
+      maxInFlight: 256,
+      maxInFlightAnonymous: 64,
+      maxInFlightPerIp: 64,
+      maxConnectionsPerIp: 128,
+      idleTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 120_000,
+      saturatedUnreadyMs: 10_000,
+    });
+    expect(config.metrics).toEqual({ port: 9464, host: '0.0.0.0' });
     expect(config.database.url).toBeUndefined();
     expect(config.eventStore).toEqual({ adapter: 'postgres' });
     expect(config.blobStorage.adapter).toBe('filesystem');
@@ -121,5 +135,11 @@ describe('loadConfig', () => {
     for (const bad of ['0', '59', '2592001', '1.5', 'forever']) {
       expect(() => loadConfig({ AUTH_TOKEN_MAX_LIFETIME_S: bad })).toThrow(/AUTH_TOKEN_MAX_LIFETIME_S/);
     }
+  });
+
+  it('refuses a metrics port equal to the public one, and headers allowed longer than the whole request', () => {
+    expect(() => loadConfig({ PORT: '4000', METRICS_PORT: '4000' })).toThrow(/METRICS_PORT must differ from PORT/);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+    expect(loadConfig({ HTTP_MAX_IN_FLIGHT: '2' }).http.maxInFlightAnonymous).toBe(1);
   });
 });
