@@ -10,7 +10,8 @@ describe('partner rate limits', () => {
   describe('noisy neighbour (in-process limits)', () => {
     let app: TestApp;
     beforeAll(async () => {
-      app = await startTestApp({ PRICING_WORKER_ENABLED: 'false' });
+      // Every partner here shares 127.0.0.1: the per-IP caps (meant for distinct clients) would count them as one.
+      app = await startTestApp({ PRICING_WORKER_ENABLED: 'false', HTTP_MAX_IN_FLIGHT_PER_IP: '0', HTTP_MAX_CONNECTIONS_PER_IP: '0' });
     });
     afterAll(async () => {
       await app?.close();

@@ -58,6 +58,9 @@ async function main(): Promise<void> {
       // The production default: every answer, 429s included, is logged (to /dev/null here).
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       PRICING_WORKER_ENABLED: 'false',
+      // Every partner here shares 127.0.0.1: the per-IP caps (meant for distinct clients) would count them as one.
+      HTTP_MAX_IN_FLIGHT_PER_IP: '0',
+      HTTP_MAX_CONNECTIONS_PER_IP: '0',
     },
   });
   // node:http keep-alive clients: fetch cost the shared cores more client CPU than the app spent on a 429.

@@ -155,6 +155,9 @@ async function run(serverUrl: string, replicaCount: number): Promise<RunResult> 
           // The generator is one client address: lift the per-IP limit of the anonymous catalogue.
           RATE_LIMIT_ANONYMOUS_RPS: '100000',
           RATE_LIMIT_ANONYMOUS_BURST: '100000',
+          // ... and its per-IP caps on requests in progress and connections.
+          HTTP_MAX_IN_FLIGHT_PER_IP: '0',
+          HTTP_MAX_CONNECTIONS_PER_IP: '0',
         },
       });
       apps.push({ child, baseUrl: `http://127.0.0.1:${port}` });
