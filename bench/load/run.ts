@@ -155,6 +155,8 @@ async function run(serverUrl: string, replicaCount: number): Promise<RunResult> 
           // The generator is one client address: lift the per-IP limit of the anonymous catalogue.
           RATE_LIMIT_ANONYMOUS_RPS: '100000',
           RATE_LIMIT_ANONYMOUS_BURST: '100000',
+          // All commands come from one customer token (bench-customer): lift its per-user limit too.
+          USER_COMMAND_RPS: '100000',
         },
       });
       apps.push({ child, baseUrl: `http://127.0.0.1:${port}` });
