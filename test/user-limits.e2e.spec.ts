@@ -10,9 +10,12 @@ import { until } from './support/until';
  */
 describe('limits per signed-in user', () => {
   let app: TestApp;
+  const streams: AbortController[] = [];
 
   beforeAll(async () => {
     app = await startTestApp({
+      MES_STREAMS_PER_USER: '2',
+      MES_STREAMS_MAX: '3',
       // 1 per second plus 3 more per 10 s: a quick loop of commands is refused after about four.
       USER_COMMAND_RPS: '1',
       USER_COMMAND_BURST: '3',
@@ -21,8 +24,24 @@ describe('limits per signed-in user', () => {
   });
 
   afterAll(async () => {
+    for (const stream of streams) stream.abort();
     await app?.close();
   });
+
+  async function ticket(sub: string): Promise<string> {
+    const response = await app.request('/api/mes/orders/stream-ticket', { method: 'POST', token: await app.token('operator', sub) });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { ticket: string }).ticket;
+  }
+
+  /** Opens the stream; an open stream (200) stays open until the test closes it. */
+  async function openStream(sub: string): Promise<{ status: number; body: Record<string, unknown> | undefined; retryAfter: string | null; close: () => void }> {
+    const controller = new AbortController();
+    streams.push(controller);
+    const response = await fetch(`${app.baseUrl}/api/mes/orders/stream?access_token=${await ticket(sub)}`, { signal: controller.signal });
+    const body = response.status === 200 ? undefined : ((await response.json()) as Record<string, unknown>);
+    return { status: response.status, body, retryAfter: response.headers.get('retry-after'), close: () => controller.abort() };
+  }
 
   /** Waits until the metric has `wanted` (or at least `atLeast`): a scrape may answer the text of the last second. */
   async function metricReaches(name: string, labels: Record<string, string>, check: (value: number) => boolean): Promise<void> {
@@ -44,6 +63,48 @@ describe('limits per signed-in user', () => {
     }
     return undefined;
   }
+
+  it('takes only the stream ticket in ?access_token=, never a full bearer token, and the ticket nowhere else', async () => {
+    const operator = await app.token('operator', 'op-full');
+    const refused = await fetch(`${app.baseUrl}/api/mes/orders/stream?access_token=${operator}`);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('STREAM_TICKET_REQUIRED');
+
+    const opened = await openStream('op-full');
+    expect(opened.status).toBe(200);
+    opened.close();
+
+    // A ticket leaked from a URL opens a stream, and nothing else.
+    const leaked = await ticket('op-full');
+    const misuse = await app.request('/api/mes/orders', { token: leaked });
+    expect(misuse.status).toBe(401);
+    expect(((await misuse.json()) as { code: string }).code).toBe('TOKEN_PURPOSE_INVALID');
+  });
+
+  it('caps open streams per operator and in all, answers 429 TOO_MANY_STREAMS with Retry-After, and counts them in a gauge', async () => {
+    await metricReaches('alexandrite_mes_streams_open', {}, (value) => value === 0);
+    const first = await openStream('op-a');
+    const second = await openStream('op-a');
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const third = await openStream('op-a');
+    expect(third.status).toBe(429);
+    expect(third.body).toMatchObject({ code: 'TOO_MANY_STREAMS' });
+    expect(third.body?.message).toEqual(expect.any(String));
+    expect(Number(third.retryAfter)).toBeGreaterThanOrEqual(1);
+
+    // Another operator still gets one, up to the cap of the replica.
+    expect((await openStream('op-b')).status).toBe(200);
+    const overall = await openStream('op-c');
+    expect(overall.status).toBe(429);
+    expect(overall.body).toMatchObject({ code: 'TOO_MANY_STREAMS' });
+    await metricReaches('alexandrite_mes_streams_open', {}, (value) => value === 3);
+    await metricReaches('alexandrite_rate_limit_rejections_total', { scope: 'mes-stream' }, (value) => value >= 2);
+
+    // A closed stream frees its place.
+    first.close();
+    await metricReaches('alexandrite_mes_streams_open', {}, (value) => value === 2);
+    expect((await openStream('op-c')).status).toBe(200);
+  });
 
   it("limits each customer's creates, uploads and submissions: 429 USER_RATE_LIMITED with Retry-After, other customers unaffected", async () => {
     const greedy = await app.token('customer', 'greedy-customer');
