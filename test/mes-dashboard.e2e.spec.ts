@@ -214,8 +214,9 @@ describe('MES dashboard over HTTP', () => {
     // Away: the order moves on. Back with the last id seen: the change is replayed first.
     expect((await post(`/api/mes/orders/${id}/complete`, operator)).status).toBe(200);
     await until(async () => ((await dashboard('?status=MANUFACTURING_COMPLETED')).items.some((item) => item.id === id) ? true : undefined));
-    const token = await app.token('operator', 'op-7');
-    const resumed = await stream({ 'last-event-id': started.id }, `?access_token=${token}`);
+    // As EventSource does: a stream ticket in the URL, never the operator's token.
+    const ticket = await app.request('/api/mes/orders/stream-ticket', { method: 'POST', token: await app.token('operator', 'op-7') });
+    const resumed = await stream({ 'last-event-id': started.id }, `?access_token=${((await ticket.json()) as { ticket: string }).ticket}`);
     const replayed = await resumed.nextOrder(id);
     expect(replayed.item.status).toBe('MANUFACTURING_COMPLETED');
     expect(BigInt(replayed.id)).toBeGreaterThan(BigInt(started.id));

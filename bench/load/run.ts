@@ -158,6 +158,8 @@ async function run(serverUrl: string, replicaCount: number): Promise<RunResult> 
           // ... and its per-IP caps on requests in progress and connections.
           HTTP_MAX_IN_FLIGHT_PER_IP: '0',
           HTTP_MAX_CONNECTIONS_PER_IP: '0',
+          // All commands come from one customer token (bench-customer): lift its per-user limit too.
+          USER_COMMAND_RPS: '100000',
         },
       });
       apps.push({ child, baseUrl: `http://127.0.0.1:${port}` });

@@ -94,6 +94,12 @@ const EnvSchema = z.object({
   RATE_LIMIT_ANONYMOUS_RPS: positiveInt.max(100_000).default(20),
   RATE_LIMIT_ANONYMOUS_BURST: z.coerce.number().int().min(0).max(100_000).default(40),
   API_KEY_DEFAULT_RPS: positiveInt.max(100_000).default(20),
+  /** Per signed-in customer (`sub`): creates, model uploads and submissions together, per second, plus a burst per 10 s. */
+  USER_COMMAND_RPS: positiveInt.max(100_000).default(10),
+  USER_COMMAND_BURST: z.coerce.number().int().min(0).max(100_000).default(30),
+  /** Live dashboard streams (server-sent events) one operator may hold open, and all of them, per replica. */
+  MES_STREAMS_PER_USER: positiveInt.max(10_000).default(5),
+  MES_STREAMS_MAX: positiveInt.max(1_000_000).default(1_000),
   AUTH_JWKS_URL: url(['http:', 'https:']).optional(),
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
@@ -178,7 +184,9 @@ export interface AppConfig {
     tokenMaxLifetimeSeconds: number;
   };
   /** Rate limits: shared in Redis when redisUrl is set, in process otherwise. */
-  rateLimit: { redisUrl: string | undefined; anonymousRps: number; anonymousBurst: number; apiKeyDefaultRps: number };
+  rateLimit: { redisUrl: string | undefined; anonymousRps: number; anonymousBurst: number; apiKeyDefaultRps: number; userCommandRps: number; userCommandBurst: number };
+  /** Open live streams allowed per operator (`sub`) and in all, on one replica. */
+  mesStreams: { perUser: number; max: number };
   cors: { origins: string[] };
   carrier: { webhookSecret: string | undefined };
   models: { maxBytes: number };
@@ -287,7 +295,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       anonymousRps: env.RATE_LIMIT_ANONYMOUS_RPS,
       anonymousBurst: env.RATE_LIMIT_ANONYMOUS_BURST,
       apiKeyDefaultRps: env.API_KEY_DEFAULT_RPS,
+      userCommandRps: env.USER_COMMAND_RPS,
+      userCommandBurst: env.USER_COMMAND_BURST,
     },
+    mesStreams: { perUser: env.MES_STREAMS_PER_USER, max: env.MES_STREAMS_MAX },
     cors: { origins: env.CORS_ORIGINS },
     carrier: { webhookSecret: env.CARRIER_WEBHOOK_SECRET },
     models: { maxBytes: env.MAX_MODEL_BYTES },

@@ -103,7 +103,15 @@ describe('loadConfig', () => {
   });
 
   it('reads the security settings: rate-limit store, external identity provider, CORS origins', () => {
-    expect(loadConfig({}).rateLimit).toEqual({ redisUrl: undefined, anonymousRps: 20, anonymousBurst: 40, apiKeyDefaultRps: 20 });
+    expect(loadConfig({}).rateLimit).toEqual({ redisUrl: undefined, anonymousRps: 20, anonymousBurst: 40, apiKeyDefaultRps: 20, userCommandRps: 10, userCommandBurst: 30 });
+    expect(loadConfig({}).mesStreams).toEqual({ perUser: 5, max: 1_000 });
+    expect(loadConfig({ USER_COMMAND_RPS: '50', USER_COMMAND_BURST: '0', MES_STREAMS_PER_USER: '2', MES_STREAMS_MAX: '10' })).toMatchObject({
+      rateLimit: { userCommandRps: 50, userCommandBurst: 0 },
+      mesStreams: { perUser: 2, max: 10 },
+    });
+    expect(() => loadConfig({ USER_COMMAND_RPS: '0' })).toThrow(/USER_COMMAND_RPS/);
+    expect(() => loadConfig({ MES_STREAMS_PER_USER: 'many' })).toThrow(/MES_STREAMS_PER_USER/);
+    expect(() => loadConfig({ MES_STREAMS_MAX: '-1' })).toThrow(/MES_STREAMS_MAX/);
     expect(loadConfig({}).auth.jwks).toBeUndefined();
     expect(loadConfig({}).cors.origins).toEqual([]);
     const config = loadConfig({

@@ -41,6 +41,8 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
         METRICS_PORT: '0',
         DATABASE_URL: database.url,
         DATA_DIR: dataDir,
+        // One customer token drives many orders quickly; the per-user limit has its own test (user-limits).
+        USER_COMMAND_RPS: '100000',
         ...env,
         ...extraEnv,
       },

@@ -45,6 +45,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     LOG_FORMAT: 'json',
+    // Tests drive many orders with one customer token as fast as they can; the per-user limit has its own test (user-limits).
+    USER_COMMAND_RPS: '100000',
     ...env,
   });
   const settings = new AppSettings(config, database.url, TEST_JWT_SECRET, TEST_CARRIER_SECRET);

@@ -7,7 +7,7 @@ import { RateLimitService } from '../http/rate-limit/rate-limit.service';
 import { type ApiKeyCredential, ApiKeyAuthenticator } from './api-key-authenticator';
 import { JwtService } from './jwt.service';
 import type { Principal, Role } from './principal';
-import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+import { PUBLIC_KEY, ROLES_KEY, USER_COMMAND_LIMITED_KEY } from './roles.decorator';
 
 /** Operations endpoints probed by the platform itself: never rate-limited per IP. (Metrics have their own listener.) */
 const UNLIMITED_PUBLIC_PATHS = [/^\/health(\/|$)/];
@@ -18,6 +18,8 @@ const UNLIMITED_PUBLIC_PATHS = [/^\/health(\/|$)/];
  * Credentials are a bearer token (customers, staff) or `X-Api-Key`
  * (partners). Anonymous calls share one rate budget per client IP, charged
  * here; each API key's own budget is charged earlier, in the first request hook.
+ * A customer's expensive commands (@UserCommandLimited) draw from a budget
+ * per `sub`, charged here once the caller is known.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -45,6 +47,9 @@ export class AuthGuard implements CanActivate {
     const actingRole = principal.roles.find((role) => roles.includes(role));
     if (!actingRole) {
       throw forbidden('FORBIDDEN_ROLE', `this endpoint is for ${roles.join(', ') || 'nobody'}; you are ${principal.roles.join(', ')}`);
+    }
+    if (actingRole === 'customer' && principal.kind === 'user' && this.reflector.getAllAndOverride<boolean>(USER_COMMAND_LIMITED_KEY, targets)) {
+      await this.rateLimits.consume('user', principal.id, this.rateLimits.userCommandBudget, reply);
     }
     request.principal = principal;
     request.actingRole = actingRole;

@@ -16,6 +16,16 @@ const UNUSABLE_SUBJECT = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
 export interface SignOptions {
   /** The `aud` claim: the app's AUTH_JWT_AUDIENCE when it has one (settings.config.auth.audience). */
   audience?: string | undefined;
+  /** The `purpose` claim of a narrow token (e.g. `mes-stream`, a stream ticket): accepted only where that purpose is asked for. */
+  purpose?: TokenPurpose;
+}
+
+/** Narrow tokens we issue ourselves: a stream ticket opens a live stream and is refused everywhere else. */
+export type TokenPurpose = 'mes-stream';
+
+export interface VerifyOptions {
+  /** Accept only a token of this purpose (one we signed, HS256); without it, only tokens without a purpose. */
+  purpose?: TokenPurpose;
 }
 
 interface ExternalIdentityProvider {
@@ -44,7 +54,7 @@ export class JwtService {
    * changes before its `exp` (there is no revocation list), so the answer is
    * the same; verifying it again cost a fifth of a dashboard read's CPU.
    */
-  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  private readonly verified = new Map<string, { principal: Principal; purpose: string | undefined; expiresAtMs: number }>();
 
   constructor(settings: AppSettings) {
     this.key = new TextEncoder().encode(settings.jwtSecret);
@@ -58,7 +68,7 @@ export class JwtService {
 
   static async sign(secret: string, subject: string, roles: UserRole[], ttlSeconds: number, options: SignOptions = {}): Promise<string> {
     const issuedAt = Math.floor(Date.now() / 1000);
-    const token = new SignJWT({ roles })
+    const token = new SignJWT(options.purpose === undefined ? { roles } : { roles, purpose: options.purpose })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(subject)
       .setIssuer(ISSUER)
@@ -68,10 +78,10 @@ export class JwtService {
     return token.sign(new TextEncoder().encode(secret));
   }
 
-  async verify(token: string): Promise<Principal> {
+  async verify(token: string, options: VerifyOptions = {}): Promise<Principal> {
     const remembered = this.verified.get(token);
     if (remembered) {
-      if (Date.now() < remembered.expiresAtMs) return remembered.principal;
+      if (Date.now() < remembered.expiresAtMs) return checkPurpose(remembered.purpose, options.purpose, remembered.principal);
       this.verified.delete(token);
     }
     let algorithm: string | undefined;
@@ -105,10 +115,13 @@ export class JwtService {
     }
     if (roles.length === 0) throw unauthorized('INVALID_TOKEN', 'the token has no known role in `roles`');
     const principal: Principal = Object.freeze({ kind: 'user', id: payload.sub, roles: Object.freeze(roles) as UserRole[] });
+    // Only we issue narrow tokens: a `purpose` from the external identity provider means nothing here, and is refused.
+    const claimed = payload.purpose === undefined ? undefined : JSON.stringify(payload.purpose).replace(/^"|"$/g, '');
+    const purpose = claimed === undefined || algorithm === 'HS256' ? claimed : `external:${claimed}`;
     // jose has just checked `exp` and `nbf`; every accepted token has an `exp`.
     if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
-    this.verified.set(token, { principal, expiresAtMs: (payload.exp as number) * 1000 });
-    return principal;
+    this.verified.set(token, { principal, purpose, expiresAtMs: (payload.exp as number) * 1000 });
+    return checkPurpose(purpose, options.purpose, principal);
   }
 
   /** A token without `exp`, or valid for longer than AUTH_TOKEN_MAX_LIFETIME_S, is a key that never (or hardly ever) stops working. */
@@ -125,6 +138,13 @@ export class JwtService {
       );
     }
   }
+}
+
+/** A stream ticket opens a stream and nothing else; where a ticket is asked for, nothing else will do. */
+function checkPurpose(actual: string | undefined, wanted: TokenPurpose | undefined, principal: Principal): Principal {
+  if (actual === wanted) return principal;
+  if (wanted === undefined) throw unauthorized('TOKEN_PURPOSE_INVALID', `this token is only for ${actual}; send your own bearer token`);
+  throw unauthorized('STREAM_TICKET_REQUIRED', `only a ${wanted} ticket is accepted here (POST /api/mes/orders/stream-ticket); never put a bearer token in a URL`);
 }
 
 /** jose's errors to our 401 codes; an unreachable identity provider is our problem (503), not the caller's. */

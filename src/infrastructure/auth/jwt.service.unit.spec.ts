@@ -31,4 +31,15 @@ describe('JwtService: verified tokens are remembered only until they expire', ()
     const forged = await JwtService.sign('another-secret-another-secret-another-0123', 'op-3', ['admin'], 60);
     for (let i = 0; i < 2; i++) await expect(service.verify(forged)).rejects.toMatchObject({ code: 'TOKEN_SIGNATURE_INVALID' });
   });
+
+  it('accepts a stream ticket only where a ticket is asked for, and only a ticket there, remembered or not', async () => {
+    const ticket = await JwtService.sign(SECRET, 'op-4', ['operator'], 60, { purpose: 'mes-stream' });
+    const bearer = await JwtService.sign(SECRET, 'op-4', ['operator'], 60);
+    for (let i = 0; i < 2; i++) {
+      expect(await service.verify(ticket, { purpose: 'mes-stream' })).toMatchObject({ id: 'op-4' });
+      await expect(service.verify(ticket)).rejects.toMatchObject({ status: 401, code: 'TOKEN_PURPOSE_INVALID' });
+      await expect(service.verify(bearer, { purpose: 'mes-stream' })).rejects.toMatchObject({ status: 401, code: 'STREAM_TICKET_REQUIRED' });
+      expect(await service.verify(bearer)).toMatchObject({ id: 'op-4' });
+    }
+  });
 });

@@ -20,7 +20,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'body larger than allowed (MODEL_TOO_LARGE, PAYLOAD_TOO_LARGE)',
   415: 'unsupported Content-Type',
   422: 'a well-formed request the order cannot take (unreadable model, unknown material, reused Idempotency-Key, ...)',
-  429: 'rate limit exceeded',
+  429: 'rate limit exceeded (RATE_LIMITED; USER_RATE_LIMITED: your creates, uploads and submissions; TOO_MANY_STREAMS), with Retry-After',
   503: 'a dependency is unavailable; retry later',
 };
 

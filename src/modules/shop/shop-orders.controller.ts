@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Roles } from '../../infrastructure/auth/roles.decorator';
+import { CurrentPrincipal, Roles, UserCommandLimited } from '../../infrastructure/auth/roles.decorator';
 import type { Principal } from '../../infrastructure/auth/principal';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
@@ -37,9 +37,10 @@ export class ShopOrdersController {
   @Post()
   @Idempotent()
   @HttpCode(201)
+  @UserCommandLimited()
   @ApiOperation({ summary: 'Start an order (OrderInitiated)' })
   @ApiResponse({ status: 201, type: CommandAccepted })
-  @ApiErrorResponses(400, 401, 403, 422)
+  @ApiErrorResponses(400, 401, 403, 422, 429)
   async create(@Body() body: CreateOrderDto, @CurrentPrincipal() principal: Principal, @RequestCommandContext() context: CommandContext): Promise<CommandAccepted> {
     await this.materials.assertKnown(body.material);
     const orderId = newOrderId(context);
@@ -59,11 +60,12 @@ export class ShopOrdersController {
 
   @Put(':id/model')
   @HttpCode(200)
+  @UserCommandLimited()
   @ApiOperation({ summary: 'Upload or replace the 3D model (raw binary/ASCII STL or OBJ body; format detected from the bytes)' })
   @ApiConsumes(...MODEL_CONTENT_TYPES)
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiResponse({ status: 200, type: OrderView })
-  @ApiErrorResponses(400, 401, 403, 404, 409, 413, 415, 422)
+  @ApiErrorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429)
   upload(
     @Param('id', UuidParamPipe) orderId: string,
     @Req() request: AuthenticatedRequest,
@@ -83,10 +85,11 @@ export class ShopOrdersController {
 
   @Post(':id/model/from-catalog')
   @Idempotent()
+  @UserCommandLimited()
   @HttpCode(200)
   @ApiOperation({ summary: 'Use a catalogue piece as the model (no upload)' })
   @ApiResponse({ status: 200, type: OrderView })
-  @ApiErrorResponses(400, 401, 403, 404, 409, 422)
+  @ApiErrorResponses(400, 401, 403, 404, 409, 422, 429)
   async fromCatalog(
     @Param('id', UuidParamPipe) orderId: string,
     @Body() body: ChooseCatalogItemDto,
@@ -111,10 +114,11 @@ export class ShopOrdersController {
 
   @Post(':id/submit')
   @Idempotent()
+  @UserCommandLimited()
   @HttpCode(202)
   @ApiOperation({ summary: 'Submit for pricing (OrderSubmitted); the price follows asynchronously' })
   @ApiResponse({ status: 202, type: OrderView })
-  @ApiErrorResponses(400, 401, 403, 404, 409)
+  @ApiErrorResponses(400, 401, 403, 404, 409, 429)
   async submit(@Param('id', UuidParamPipe) orderId: string, @CurrentPrincipal() principal: Principal, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
     return this.run(orderId, principal, context, {
       type: 'SubmitOrder',

@@ -29,6 +29,8 @@ export async function startReplica(name: string, databaseUrl: string, dataDir: s
     CARRIER_WEBHOOK_SECRET: TEST_CARRIER_SECRET,
     LOG_LEVEL: 'info',
     PROJECTION_STANDBY_RETRY_MS: '500',
+    // The workload drives every order with one customer token; the per-user limit has its own test (user-limits).
+    USER_COMMAND_RPS: '100000',
     ...env,
   });
   const baseUrl = `http://127.0.0.1:${port}`;

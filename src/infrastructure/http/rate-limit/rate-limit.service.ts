@@ -17,6 +17,12 @@ const BURST_WINDOW_S = 10;
 /** A key over its limit is reported at most this often, with the number refused since: a flood must not flood the logs. */
 const REFUSAL_REPORT_INTERVAL_MS = 10_000;
 
+/** Whose budget: a partner's API key, an anonymous client IP, or a signed-in user's `sub` (its expensive commands). */
+export type RateScope = 'api-key' | 'ip' | 'user';
+
+/** The 429 code of each scope: a signed-in customer is told it is its own commands that are limited. */
+const REFUSAL_CODES: Record<RateScope, string> = { 'api-key': 'RATE_LIMITED', ip: 'RATE_LIMITED', user: 'USER_RATE_LIMITED' };
+
 export type RateDecision = { allowed: true; headers: Record<string, string> } | { allowed: false; headers: Record<string, string>; body: ApiErrorBody };
 
 /**
@@ -32,13 +38,16 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
   private readonly limiters = new Map<string, BurstyRateLimiter>();
   private readonly refusalReports = new Map<string, { refusedSince: number; reportedAt: number }>();
   readonly anonymousBudget: RateBudget;
+  /** Per `sub`: creates, model uploads and submissions together (USER_COMMAND_RPS, USER_COMMAND_BURST). */
+  readonly userCommandBudget: RateBudget;
 
   constructor(
     settings: AppSettings,
     private readonly readiness: ReadinessRegistry,
   ) {
-    const { redisUrl, anonymousRps, anonymousBurst } = settings.config.rateLimit;
+    const { redisUrl, anonymousRps, anonymousBurst, userCommandRps, userCommandBurst } = settings.config.rateLimit;
     this.anonymousBudget = { rps: anonymousRps, burst: anonymousBurst };
+    this.userCommandBudget = { rps: userCommandRps, burst: userCommandBurst };
     this.redis = redisUrl ? new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 }) : undefined;
     this.redis?.on('error', (error: Error) => this.logger.warn(`Redis (rate limits): ${error.message}`));
   }
@@ -61,14 +70,15 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Takes one request from `key`'s budget; the answer says whether it may pass and which headers to send. */
-  async take(scope: 'api-key' | 'ip', key: string, budget: RateBudget): Promise<RateDecision> {
+  async take(scope: RateScope, key: string, budget: RateBudget): Promise<RateDecision> {
     try {
       const result = await this.limiterFor(scope, budget).consume(key);
       return { allowed: true, headers: rateLimitHeaders(budget, result) };
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      // Never a client address or a user's `sub` as a label value: only partner key ids, which are few and not personal.
       rateLimitRejections.inc({ scope, api_key_id: scope === 'api-key' ? key : 'anonymous' });
-      // Per-IP refusals go through the error filter and are logged with their request; per-key ones are answered before it.
+      // Per-IP and per-user refusals go through the error filter and are logged with their request; per-key ones are answered before it.
       if (scope === 'api-key') this.reportRefusal(key, budget);
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       // A plain body, not an ApiError: a flood of 429s should not pay for capturing a stack trace each.
@@ -76,8 +86,11 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
         allowed: false,
         headers: { ...rateLimitHeaders(budget, rejection), 'retry-after': String(retryAfterSeconds) },
         body: {
-          code: 'RATE_LIMITED',
-          message: `rate limit of ${budget.rps} requests per second exceeded; retry after ${retryAfterSeconds} s`,
+          code: REFUSAL_CODES[scope],
+          message:
+            scope === 'user'
+              ? `too many orders created, models uploaded or orders submitted: the limit is ${budget.rps} per second (burst ${budget.burst} per ${BURST_WINDOW_S} s); retry after ${retryAfterSeconds} s`
+              : `rate limit of ${budget.rps} requests per second exceeded; retry after ${retryAfterSeconds} s`,
           details: { limit: budget.rps, burst: budget.burst, retryAfterSeconds },
         },
       };
@@ -85,7 +98,7 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** take(), then either the RateLimit-* headers on the reply or a 429 RATE_LIMITED thrown. */
-  async consume(scope: 'api-key' | 'ip', key: string, budget: RateBudget, reply: FastifyReply): Promise<void> {
+  async consume(scope: RateScope, key: string, budget: RateBudget, reply: FastifyReply): Promise<void> {
     const decision = await this.take(scope, key, budget);
     if (!decision.allowed) throw new ApiError(429, decision.body.code, decision.body.message, decision.body.details, decision.headers);
     void reply.headers(decision.headers);

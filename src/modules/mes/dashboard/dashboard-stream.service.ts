@@ -1,6 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
+import { AppSettings } from '../../../config/app-settings';
+import { ApiError } from '../../../infrastructure/http/api-error';
 import { ShutdownState } from '../../../infrastructure/lifecycle/shutdown-state';
+import { rateLimitRejections } from '../../../infrastructure/observability/metrics/rate-limit-metrics';
+import { gauge } from '../../../infrastructure/observability/metrics/registry';
 import { OrderChangeFeed } from '../../../projections/runtime/order-change-feed';
 import { type DashboardItem, MesDashboardRepository } from './mes-dashboard.repository';
 
@@ -11,6 +15,11 @@ const FAN_OUT_BATCH = 500;
 const HEARTBEAT_MS = 15_000;
 /** A client that does not read what it is sent is dropped beyond this; it reconnects with its Last-Event-ID. */
 const MAX_BUFFERED_BYTES = 1_000_000;
+/** Told to a client over a stream cap: streams free up only when someone disconnects, so not too eagerly. */
+const STREAMS_RETRY_AFTER_S = 10;
+
+/** Open live streams of this process (reserved ones included), against MES_STREAMS_MAX per replica. */
+const openStreams = gauge('alexandrite_mes_streams_open', 'Live dashboard streams (server-sent events) open on this process', []);
 
 interface StreamClient {
   response: ServerResponse;
@@ -35,6 +44,11 @@ interface StreamClient {
  *
  * A client reconnecting with `Last-Event-ID` first gets every order that
  * changed after that position (its current row), then the live changes.
+ *
+ * Each stream holds a connection and a share of every fan-out: an operator
+ * may hold MES_STREAMS_PER_USER of them, the replica MES_STREAMS_MAX in all
+ * (reserve() answers 429 TOO_MANY_STREAMS beyond); the gauge
+ * alexandrite_mes_streams_open counts them.
  */
 @Injectable()
 export class DashboardStreamService implements OnModuleDestroy {
@@ -50,12 +64,18 @@ export class DashboardStreamService implements OnModuleDestroy {
   private pumping = false;
   private again = false;
   private closed = false;
+  /** Streams reserved or open, per operator (`sub`) and in all. */
+  private readonly perUser = new Map<string, number>();
+  private reserved = 0;
+  private readonly caps: { perUser: number; max: number };
 
   constructor(
     private readonly repository: MesDashboardRepository,
     private readonly feed: OrderChangeFeed,
+    settings: AppSettings,
     @Optional() shutdown?: ShutdownState,
   ) {
+    this.caps = settings.config.mesStreams;
     // Open streams would hold the graceful shutdown's HTTP drain; end them first (clients reconnect elsewhere).
     shutdown?.onStopping(() => void this.onModuleDestroy());
   }
@@ -64,8 +84,49 @@ export class DashboardStreamService implements OnModuleDestroy {
     return this.clients.size;
   }
 
-  /** Takes over `response` (already hijacked from the framework) until the client goes away. */
-  async open(response: ServerResponse, lastEventId: bigint | undefined): Promise<void> {
+  /**
+   * A place for one more stream of `userId`, or 429 TOO_MANY_STREAMS (an
+   * ApiError: call it before taking the response from the framework). The
+   * answer frees the place; calling it again does nothing.
+   */
+  reserve(userId: string): () => void {
+    const mine = this.perUser.get(userId) ?? 0;
+    const over =
+      mine >= this.caps.perUser
+        ? `you already have ${mine} live streams open, the most one user may (MES_STREAMS_PER_USER); close one (another tab?) and retry`
+        : this.reserved >= this.caps.max
+          ? `this replica already serves ${this.reserved} live streams, its most (MES_STREAMS_MAX); retry shortly`
+          : undefined;
+    if (over !== undefined) {
+      rateLimitRejections.inc({ scope: 'mes-stream', api_key_id: 'anonymous' });
+      throw new ApiError(
+        429,
+        'TOO_MANY_STREAMS',
+        over,
+        { perUser: this.caps.perUser, max: this.caps.max, retryAfterSeconds: STREAMS_RETRY_AFTER_S },
+        { 'retry-after': String(STREAMS_RETRY_AFTER_S) },
+      );
+    }
+    this.perUser.set(userId, mine + 1);
+    this.reserved++;
+    openStreams.inc();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.perUser.get(userId) ?? 1) - 1;
+      if (left > 0) this.perUser.set(userId, left);
+      else this.perUser.delete(userId);
+      this.reserved--;
+      openStreams.dec();
+    };
+  }
+
+  /** Takes over `response` (already hijacked from the framework) until the client goes away; then calls `release` (from reserve()). */
+  async open(response: ServerResponse, lastEventId: bigint | undefined, release: () => void = () => undefined): Promise<void> {
+    // Whatever happens next (refused, failed, ended by either side), the place is freed when the response closes.
+    response.once('close', release);
+    if (response.destroyed) release();
     if (this.closed) {
       response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '2' });
       response.end(JSON.stringify({ code: 'SHUTTING_DOWN', message: 'this replica is shutting down; reconnect' }));

@@ -46,7 +46,10 @@ export class MesDashboardController {
   @ApiResponse({ status: 200, description: '{ ticket, expiresInSeconds }' })
   @ApiErrorResponses(401, 403)
   async streamTicket(@CurrentPrincipal() principal: Principal): Promise<{ ticket: string; expiresInSeconds: number }> {
-    const ticket = await JwtService.sign(this.settings.jwtSecret, principal.id, ['operator'], STREAM_TICKET_SECONDS, { audience: this.settings.config.auth.audience });
+    const ticket = await JwtService.sign(this.settings.jwtSecret, principal.id, ['operator'], STREAM_TICKET_SECONDS, {
+      audience: this.settings.config.auth.audience,
+      purpose: 'mes-stream',
+    });
     return { ticket, expiresInSeconds: STREAM_TICKET_SECONDS };
   }
 
@@ -76,42 +79,51 @@ export class MesDashboardController {
 
   /**
    * Public at the guard because EventSource cannot send an Authorization
-   * header: the token comes in the header or, for EventSource clients, as
-   * `?access_token=`, and is checked here exactly as the guard would. The
-   * /mes page puts a 60-second ticket there (POST stream-ticket), never the
-   * operator's own token, since URLs end up in logs and history.
+   * header: the operator's token comes in the header or, for EventSource
+   * clients, a 60-second ticket (POST stream-ticket) comes as
+   * `?access_token=`; a full bearer token there is refused (401
+   * STREAM_TICKET_REQUIRED), since URLs end up in logs and history. Open
+   * streams are capped per operator and per replica (MES_STREAMS_PER_USER,
+   * MES_STREAMS_MAX): 429 TOO_MANY_STREAMS beyond.
    */
   @Get('stream')
   @Public()
   @ApiOperation({
     summary: 'Server-sent events of order changes (event: order | counts | hello | reset); resumes after Last-Event-ID',
     description:
-      'Authenticate with `Authorization: Bearer <token>` or, where the client cannot set headers (EventSource), `?access_token=<token>`. ' +
-      'Send `Last-Event-ID` (or `?lastEventId=`) to receive every order changed since that position before the live changes.',
+      'Authenticate with `Authorization: Bearer <token>` or, where the client cannot set headers (EventSource), `?access_token=<ticket>` with a ticket from ' +
+      'POST /api/mes/orders/stream-ticket (a bearer token is refused there). ' +
+      'Send `Last-Event-ID` (or `?lastEventId=`) to receive every order changed since that position before the live changes. ' +
+      'Each operator may hold MES_STREAMS_PER_USER streams open, a replica MES_STREAMS_MAX in all: 429 TOO_MANY_STREAMS beyond.',
   })
   @ApiProduces('text/event-stream')
-  @ApiErrorResponses(400, 401, 403)
+  @ApiErrorResponses(400, 401, 403, 429)
   async events(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const query = (request.query ?? {}) as Record<string, unknown>;
-    await this.authenticate(request.headers.authorization, query.access_token);
+    const principal = await this.authenticate(request.headers.authorization, query.access_token);
     const lastEventId = parseLastEventId(request.headers['last-event-id'] ?? query.lastEventId);
+    // Throws 429 TOO_MANY_STREAMS while the response is still the framework's to answer.
+    const release = this.stream.reserve(principal.id);
     reply.hijack();
-    await this.stream.open(reply.raw, lastEventId);
+    await this.stream.open(reply.raw, lastEventId, release);
   }
 
-  private async authenticate(header: string | undefined, queryToken: unknown): Promise<void> {
-    let token: string | undefined;
+  private async authenticate(header: string | undefined, queryToken: unknown): Promise<Principal> {
+    let principal: Principal;
     if (header !== undefined) {
-      token = BEARER.exec(header)?.[1];
+      const token = BEARER.exec(header)?.[1];
       if (!token) throw unauthorized('INVALID_TOKEN', 'the Authorization header must be `Bearer <token>`');
+      principal = await this.jwt.verify(token);
     } else if (typeof queryToken === 'string' && queryToken.length > 0) {
-      token = queryToken;
+      // Only a stream ticket: a bearer token in a URL would live on in access logs and browser history.
+      principal = await this.jwt.verify(queryToken, { purpose: 'mes-stream' });
+    } else {
+      throw unauthorized('UNAUTHENTICATED', 'send Authorization: Bearer <token>, or ?access_token=<ticket> (POST /api/mes/orders/stream-ticket) from EventSource');
     }
-    if (!token) throw unauthorized('UNAUTHENTICATED', 'send Authorization: Bearer <token>, or ?access_token=<token> from EventSource');
-    const principal = await this.jwt.verify(token);
     if (!principal.roles.includes('operator')) {
       throw forbidden('FORBIDDEN_ROLE', `this endpoint is for operator; you are ${principal.roles.join(', ')}`);
     }
+    return principal;
   }
 }
 
