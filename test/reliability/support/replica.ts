@@ -31,6 +31,9 @@ export async function startReplica(name: string, databaseUrl: string, dataDir: s
     PROJECTION_STANDBY_RETRY_MS: '500',
     // The workload drives every order with one customer token; the per-user limit has its own test (user-limits).
     USER_COMMAND_RPS: '100000',
+    // ... and from one address (127.0.0.1): the per-IP caps have their own tests (overload).
+    HTTP_MAX_IN_FLIGHT_PER_IP: '0',
+    HTTP_MAX_CONNECTIONS_PER_IP: '0',
     ...env,
   });
   const baseUrl = `http://127.0.0.1:${port}`;
