@@ -70,7 +70,7 @@ export class QuoteService {
     // Past the deadline a pending quote is reported as failed (the process that computed it is gone).
     await this.quotes.insertPending({ id, partnerId, material, deadlineAt: new Date(Date.now() + timeoutMs + 10_000) });
 
-    const finished = this.pool.analyze(bytes, {}).then(
+    const finished = this.pool.analyze(bytes, {}, 'quote').then(
       async (geometry) => {
         if (!geometry.ok) {
           const errors = geometry.issues.filter((issue) => issue.severity === 'error');
