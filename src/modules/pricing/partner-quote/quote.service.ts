@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { finished } from 'node:stream';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AppSettings } from '../../../config/app-settings';
 import type { Principal } from '../../../infrastructure/auth/principal';
 import { BlobStorage, BlobTooLargeError } from '../../../infrastructure/blob-storage/blob-storage.port';
@@ -32,19 +32,27 @@ export interface QuoteView {
 }
 
 const QUOTE_PATH = '/api/partner/v1/quotes';
+/** A pending quote's deadline: its calculation's limit plus this margin, moved ahead every QUOTE_HEARTBEAT_MS while it waits. */
+const QUOTE_DEADLINE_MARGIN_MS = 10_000;
+const QUOTE_HEARTBEAT_MS = 3_000;
 
 /**
- * A price for a model without an order. The geometry runs in the same
- * worker threads as order pricing; the partner waits at most
+ * A price for a model without an order. The model streams into blob
+ * storage (at most QUOTE_MAX_CONCURRENT_UPLOADS_PER_KEY uploads per API key
+ * at once); the geometry runs in the same worker threads as order pricing,
+ * after any waiting order (GeometryPool priorities); the partner waits at most
  * QUOTE_SYNC_WAIT_MS, then gets 202 and a Location to poll. When more work
  * is already waiting than QUOTE_MAX_QUEUE_DEPTH, the answer is 503 with
  * Retry-After at once, instead of an ever longer wait.
  */
 @Injectable()
-export class QuoteService {
+export class QuoteService implements OnModuleDestroy {
   private readonly logger = new Logger(QuoteService.name);
   /** Quote uploads streaming now, per API key (per partner for a caller without one). */
   private readonly uploads = new Map<string, number>();
+  /** Quotes this process has accepted and not finished: their deadline is kept ahead while they wait for a thread. */
+  private readonly pending = new Set<string>();
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly settings: AppSettings,
@@ -85,14 +93,16 @@ export class QuoteService {
       await this.deleteBlob(blobKey);
       throw new ApiError(422, 'UNKNOWN_MATERIAL', `unknown material ${material}`);
     }
-    const { timeoutMs, quoteSyncWaitMs } = this.settings.config.pricing;
-    // Past the deadline a pending quote is reported as failed (the process that computed it is gone).
-    await this.quotes.insertPending({ id, partnerId, material, deadlineAt: new Date(Date.now() + timeoutMs + 10_000) });
+    const { quoteSyncWaitMs } = this.settings.config.pricing;
+    // Past the deadline a pending quote is reported as failed (the process that computed it is gone);
+    // while this process lives, the heartbeat keeps it ahead, however long the quote waits for a thread.
+    await this.quotes.insertPending({ id, partnerId, material, deadlineAt: this.nextDeadline() });
+    this.track(id);
 
     // The model waits in blob storage, not in memory: it is read once a thread is free for it.
     const analysis = this.pool.analyze(() => this.blobs.getBuffer(blobKey), {}, 'quote');
     void analysis.finally(() => this.deleteBlob(blobKey)).catch(() => undefined);
-    const outcome = analysis.then(
+    const stored = analysis.then(
       async (geometry) => {
         if (!geometry.ok) {
           const errors = geometry.issues.filter((issue) => issue.severity === 'error');
@@ -114,6 +124,7 @@ export class QuoteService {
         await this.quotes.finish(id, 'failed', { error: { code, message: error instanceof Error ? error.message : String(error) } });
       },
     );
+    const outcome = stored.finally(() => this.untrack(id));
     const settled = await Promise.race([outcome.then(() => true), delay(quoteSyncWaitMs).then(() => false)]);
     if (!settled) outcome.catch((error: unknown) => this.logger.warn(`quote ${id} could not be stored: ${String(error)}`));
     const view = await this.view(id, partnerId);
@@ -122,6 +133,11 @@ export class QuoteService {
       throw new ApiError(422, view.error.code, view.error.message, { quoteId: id, ...view.error.details });
     }
     return { httpStatus: view.status === 'pending' ? 202 : 200, location: `${QUOTE_PATH}/${id}`, body: view };
+  }
+
+  onModuleDestroy(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
   }
 
   async view(id: string, partnerId: string): Promise<QuoteView> {
@@ -185,6 +201,25 @@ export class QuoteService {
       if (left > 0) this.uploads.set(uploader, left);
       else this.uploads.delete(uploader);
     };
+  }
+
+  private nextDeadline(): Date {
+    return new Date(Date.now() + this.settings.config.pricing.timeoutMs + QUOTE_DEADLINE_MARGIN_MS);
+  }
+
+  private track(id: string): void {
+    this.pending.add(id);
+    this.heartbeat ??= setInterval(() => {
+      this.quotes.extendDeadlines([...this.pending], this.nextDeadline()).catch((error: unknown) => this.logger.warn(`quote deadlines not extended: ${String(error)}`));
+    }, QUOTE_HEARTBEAT_MS).unref();
+  }
+
+  private untrack(id: string): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
   }
 
   private async deleteBlob(blobKey: string): Promise<void> {
