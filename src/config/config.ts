@@ -89,6 +89,8 @@ const EnvSchema = z.object({
   MODEL_MAX_SHELLS: positiveInt.max(1_000).default(1),
   QUOTE_SYNC_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   QUOTE_MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).default(200),
+  /** Quote uploads one partner API key may stream at once; more answer 429 QUOTE_UPLOADS_BUSY with Retry-After. */
+  QUOTE_MAX_CONCURRENT_UPLOADS_PER_KEY: positiveInt.max(1_000).default(2),
   /** Security and fair use: shared rate-limit state, anonymous per-IP budget, external IdP, CORS. */
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   RATE_LIMIT_ANONYMOUS_RPS: positiveInt.max(100_000).default(20),
@@ -209,6 +211,7 @@ export interface AppConfig {
     testDelayMs: number;
     quoteSyncWaitMs: number;
     quoteMaxQueueDepth: number;
+    quoteMaxConcurrentUploadsPerKey: number;
     /** Jewellery limits the geometry checks every model against (MODEL_* variables). */
     modelLimits: { maxTriangles: number; minDimensionMm: number; maxDimensionMm: number; maxShells: number };
   };
@@ -327,6 +330,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       },
       quoteSyncWaitMs: env.QUOTE_SYNC_WAIT_MS,
       quoteMaxQueueDepth: env.QUOTE_MAX_QUEUE_DEPTH,
+      quoteMaxConcurrentUploadsPerKey: env.QUOTE_MAX_CONCURRENT_UPLOADS_PER_KEY,
     },
     support: { slaMs: { ...DEFAULT_SLA_MS, ...env.ORDER_SLA } },
   };

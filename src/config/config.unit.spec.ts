@@ -92,6 +92,8 @@ describe('loadConfig', () => {
     };
     expect(() => loadConfig({ ...production, PRICING_TEST_DELAY_MS: '500' })).toThrow(/PRICING_TEST_DELAY_MS: must be 0/);
     expect(() => loadConfig({ PRICING_TIMEOUT_S: 'soon' })).toThrow(/PRICING_TIMEOUT_S/);
+    expect(() => loadConfig({ QUOTE_MAX_CONCURRENT_UPLOADS_PER_KEY: '0' })).toThrow(/QUOTE_MAX_CONCURRENT_UPLOADS_PER_KEY/);
+    expect(loadConfig({}).pricing.quoteMaxConcurrentUploadsPerKey).toBe(2);
     const config = loadConfig({ PRICING_TIMEOUT_S: '1.5', PRICING_THREADS: '2', PRICING_WORKER_ENABLED: 'false' });
     expect(config.pricing).toMatchObject({ timeoutMs: 1500, threads: 2, workerEnabled: false, testDelayMs: 0 });
   });

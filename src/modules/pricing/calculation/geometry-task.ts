@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { ModelIssue } from '../geometry/model-issue';
 import type { ModelLimits } from '../geometry/validate';
 
@@ -7,6 +8,8 @@ export interface GeometryTask {
   limits: Partial<ModelLimits>;
   /** PRICING_TEST_DELAY_MS: an artificial slow calculation for crash tests; always 0 in production. */
   testDelayMs: number;
+  /** The worker posts on this port when it starts the calculation: the time limit counts from then. */
+  started?: MessagePort;
 }
 
 /** What comes back: the numbers pricing needs and the issues the customer must fix. */

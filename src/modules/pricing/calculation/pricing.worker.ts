@@ -9,6 +9,7 @@ import type { GeometryResult, GeometryTask } from './geometry-task';
  */
 export default function analyzeGeometry(task: GeometryTask): GeometryResult {
   const started = performance.now();
+  task.started?.postMessage('started');
   if (task.testDelayMs > 0) {
     // Blocks the thread the way a pathological model would: only termination stops it.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, task.testDelayMs);

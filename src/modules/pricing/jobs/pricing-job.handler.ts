@@ -146,7 +146,7 @@ export class PricingJobHandler {
   private async analyze(job: PricingJobData, bytes: Buffer): Promise<GeometryResult> {
     const started = performance.now();
     try {
-      return await this.pool.analyze(bytes, {});
+      return await this.pool.analyze(bytes, {}, 'order');
     } catch (error) {
       if (error instanceof CalculationTimeoutError) {
         this.metrics.timeouts += 1;

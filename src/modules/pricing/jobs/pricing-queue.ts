@@ -44,9 +44,12 @@ export class PricingQueue {
     this.boss.on('error', (error) => this.logger.warn(`pg-boss: ${error.message}`));
   }
 
-  /** Seconds after which a started job counts as dead and is retried: the calculation limit plus room for I/O. */
+  /**
+   * Seconds after which a started job counts as dead and is retried: the calculation limit twice (the limit
+   * counts from the start of the calculation, and a job may first wait for one to free a thread) plus room for I/O.
+   */
   get expireInSeconds(): number {
-    return Math.ceil((this.settings.config.pricing.timeoutMs / 1000) * 1.5) + 5;
+    return Math.ceil((this.settings.config.pricing.timeoutMs / 1000) * 2) + 5;
   }
 
   async start(): Promise<void> {

@@ -28,7 +28,7 @@ export class PartnerQuotesController {
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiResponse({ status: 200, description: 'finished' })
   @ApiResponse({ status: 202, description: 'still calculating: GET the Location' })
-  @ApiErrorResponses(400, 401, 403, 413, 415, 422, 503)
+  @ApiErrorResponses(400, 401, 403, 413, 415, 422, 429, 503)
   async create(
     @Query('material') material: string | undefined,
     @Req() request: AuthenticatedRequest,
@@ -36,7 +36,7 @@ export class PartnerQuotesController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QuoteView> {
-    const answer = await this.quotes.quote(principal.id, material, modelStreamOf(request), declaredLength(contentLength));
+    const answer = await this.quotes.quote(principal, material, modelStreamOf(request), declaredLength(contentLength));
     reply.status(answer.httpStatus).header('location', answer.location);
     if (answer.httpStatus === 202) reply.header('retry-after', '1');
     return answer.body;

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Injectable, Logger } from '@nestjs/common';
+import { finished } from 'node:stream';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AppSettings } from '../../../config/app-settings';
+import type { Principal } from '../../../infrastructure/auth/principal';
+import { BlobStorage, BlobTooLargeError } from '../../../infrastructure/blob-storage/blob-storage.port';
 import { ApiError, notFound } from '../../../infrastructure/http/api-error';
+import { ModelSniffer } from '../../shop/model-upload/model-sniffer';
 import { CalculationTimeoutError, GeometryPool } from '../calculation/geometry-pool';
 import { PricingQueue } from '../jobs/pricing-queue';
 import { calculatePrice } from '../price-rules/calculate-price';
@@ -28,17 +32,27 @@ export interface QuoteView {
 }
 
 const QUOTE_PATH = '/api/partner/v1/quotes';
+/** A pending quote's deadline: its calculation's limit plus this margin, moved ahead every QUOTE_HEARTBEAT_MS while it waits. */
+const QUOTE_DEADLINE_MARGIN_MS = 10_000;
+const QUOTE_HEARTBEAT_MS = 3_000;
 
 /**
- * A price for a model without an order. The geometry runs in the same
- * worker threads as order pricing; the partner waits at most
+ * A price for a model without an order. The model streams into blob
+ * storage (at most QUOTE_MAX_CONCURRENT_UPLOADS_PER_KEY uploads per API key
+ * at once); the geometry runs in the same worker threads as order pricing,
+ * after any waiting order (GeometryPool priorities); the partner waits at most
  * QUOTE_SYNC_WAIT_MS, then gets 202 and a Location to poll. When more work
  * is already waiting than QUOTE_MAX_QUEUE_DEPTH, the answer is 503 with
  * Retry-After at once, instead of an ever longer wait.
  */
 @Injectable()
-export class QuoteService {
+export class QuoteService implements OnModuleDestroy {
   private readonly logger = new Logger(QuoteService.name);
+  /** Quote uploads streaming now, per API key (per partner for a caller without one). */
+  private readonly uploads = new Map<string, number>();
+  /** Quotes this process has accepted and not finished: their deadline is kept ahead while they wait for a thread. */
+  private readonly pending = new Set<string>();
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly settings: AppSettings,
@@ -47,30 +61,48 @@ export class QuoteService {
     private readonly priceList: PriceListService,
     private readonly quotes: QuotesRepository,
     private readonly metrics: PricingMetrics,
+    @Inject(BlobStorage) private readonly blobs: BlobStorage,
   ) {}
 
-  async quote(partnerId: string, material: string | undefined, body: IncomingMessage, contentLength: number | undefined): Promise<QuoteAnswer> {
+  async quote(principal: Principal, material: string | undefined, body: IncomingMessage, contentLength: number | undefined): Promise<QuoteAnswer> {
+    const partnerId = principal.id;
     const maxBytes = this.settings.config.models.maxBytes;
+    const uploader = principal.apiKey?.id ?? partnerId;
+    let release: (() => void) | undefined;
     try {
       if (!material) throw new ApiError(400, 'MATERIAL_REQUIRED', 'name the material in the query: ?material=GOLD_750');
       await this.priceList.assertOrderable(material);
       await this.shedWhenBusy();
       if (contentLength !== undefined && contentLength > maxBytes) throw tooLarge(maxBytes);
+      release = this.uploadSlot(uploader);
     } catch (error) {
-      if (!body.readableEnded) body.resume();
+      discard(body);
       throw error;
     }
-    const bytes = await readBody(body, maxBytes);
-    if (bytes.length === 0) throw new ApiError(400, 'EMPTY_BODY', 'send the model file as the request body');
+
+    const id = randomUUID();
+    const blobKey = `quotes/${id}`;
+    try {
+      await this.store(blobKey, body, maxBytes);
+    } finally {
+      release();
+    }
 
     const price = await this.priceList.priceOf(material);
-    if (!price) throw new ApiError(422, 'UNKNOWN_MATERIAL', `unknown material ${material}`);
-    const id = randomUUID();
-    const { timeoutMs, quoteSyncWaitMs } = this.settings.config.pricing;
-    // Past the deadline a pending quote is reported as failed (the process that computed it is gone).
-    await this.quotes.insertPending({ id, partnerId, material, deadlineAt: new Date(Date.now() + timeoutMs + 10_000) });
+    if (!price) {
+      await this.deleteBlob(blobKey);
+      throw new ApiError(422, 'UNKNOWN_MATERIAL', `unknown material ${material}`);
+    }
+    const { quoteSyncWaitMs } = this.settings.config.pricing;
+    // Past the deadline a pending quote is reported as failed (the process that computed it is gone);
+    // while this process lives, the heartbeat keeps it ahead, however long the quote waits for a thread.
+    await this.quotes.insertPending({ id, partnerId, material, deadlineAt: this.nextDeadline() });
+    this.track(id);
 
-    const finished = this.pool.analyze(bytes, {}).then(
+    // The model waits in blob storage, not in memory: it is read once a thread is free for it.
+    const analysis = this.pool.analyze(() => this.blobs.getBuffer(blobKey), {}, 'quote');
+    void analysis.finally(() => this.deleteBlob(blobKey)).catch(() => undefined);
+    const stored = analysis.then(
       async (geometry) => {
         if (!geometry.ok) {
           const errors = geometry.issues.filter((issue) => issue.severity === 'error');
@@ -92,14 +124,20 @@ export class QuoteService {
         await this.quotes.finish(id, 'failed', { error: { code, message: error instanceof Error ? error.message : String(error) } });
       },
     );
-    const settled = await Promise.race([finished.then(() => true), delay(quoteSyncWaitMs).then(() => false)]);
-    if (!settled) finished.catch((error: unknown) => this.logger.warn(`quote ${id} could not be stored: ${String(error)}`));
+    const outcome = stored.finally(() => this.untrack(id));
+    const settled = await Promise.race([outcome.then(() => true), delay(quoteSyncWaitMs).then(() => false)]);
+    if (!settled) outcome.catch((error: unknown) => this.logger.warn(`quote ${id} could not be stored: ${String(error)}`));
     const view = await this.view(id, partnerId);
     if (view.status === 'rejected' && view.error) {
       // Refused at once: the same answer an invalid upload gets.
       throw new ApiError(422, view.error.code, view.error.message, { quoteId: id, ...view.error.details });
     }
     return { httpStatus: view.status === 'pending' ? 202 : 200, location: `${QUOTE_PATH}/${id}`, body: view };
+  }
+
+  onModuleDestroy(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
   }
 
   async view(id: string, partnerId: string): Promise<QuoteView> {
@@ -110,6 +148,82 @@ export class QuoteService {
       return { id, status: 'failed', material: quote.material, error: { code: 'QUOTE_INTERRUPTED', message: 'the calculation was interrupted; request the quote again' } };
     }
     return { id, status: quote.status, material: quote.material, ...(quote.result ?? {}), ...(quote.error ? { error: quote.error } : {}) };
+  }
+
+  /**
+   * Streams the body into blob storage through the sniffer (the same path as a shop upload): the
+   * memory held is a chunk, not the model. A client that stalls is cut off by the server's idle
+   * timeout, which fails the stream and so ends this; a refused body leaves no blob behind.
+   */
+  private async store(blobKey: string, body: IncomingMessage, maxBytes: number): Promise<void> {
+    const sniffer = new ModelSniffer();
+    body.pipe(sniffer);
+    // pipe() does not pass errors on: without this, a client hanging up mid-body would leave the blob write waiting forever.
+    const stopWatching = finished(body, (error) => {
+      if (error) sniffer.destroy(error);
+    });
+    try {
+      await this.blobs.put(blobKey, sniffer, { maxBytes, contentType: 'application/octet-stream' });
+    } catch (error) {
+      body.unpipe(sniffer);
+      discard(body);
+      if (error instanceof BlobTooLargeError) throw tooLarge(maxBytes);
+      throw error;
+    } finally {
+      stopWatching();
+    }
+    const verdict = sniffer.result();
+    if (!verdict.ok) {
+      await this.deleteBlob(blobKey);
+      throw new ApiError(verdict.code === 'EMPTY_BODY' ? 400 : 422, verdict.code, verdict.message);
+    }
+  }
+
+  /** One of the key's QUOTE_MAX_CONCURRENT_UPLOADS_PER_KEY upload slots, or 429; the answer frees it (once). */
+  private uploadSlot(uploader: string): () => void {
+    const limit = this.settings.config.pricing.quoteMaxConcurrentUploadsPerKey;
+    const inFlight = this.uploads.get(uploader) ?? 0;
+    if (inFlight >= limit) {
+      throw new ApiError(
+        429,
+        'QUOTE_UPLOADS_BUSY',
+        `this API key already has ${inFlight} quote uploads in progress (at most ${limit}); retry once one has finished`,
+        { inFlight, limit, retryAfterSeconds: 1 },
+        { 'retry-after': '1' },
+      );
+    }
+    this.uploads.set(uploader, inFlight + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.uploads.get(uploader) ?? 1) - 1;
+      if (left > 0) this.uploads.set(uploader, left);
+      else this.uploads.delete(uploader);
+    };
+  }
+
+  private nextDeadline(): Date {
+    return new Date(Date.now() + this.settings.config.pricing.timeoutMs + QUOTE_DEADLINE_MARGIN_MS);
+  }
+
+  private track(id: string): void {
+    this.pending.add(id);
+    this.heartbeat ??= setInterval(() => {
+      this.quotes.extendDeadlines([...this.pending], this.nextDeadline()).catch((error: unknown) => this.logger.warn(`quote deadlines not extended: ${String(error)}`));
+    }, QUOTE_HEARTBEAT_MS).unref();
+  }
+
+  private untrack(id: string): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
+  }
+
+  private async deleteBlob(blobKey: string): Promise<void> {
+    await this.blobs.delete(blobKey).catch((error: unknown) => this.logger.warn(`quote model ${blobKey} could not be deleted: ${String(error)}`));
   }
 
   private async shedWhenBusy(): Promise<void> {
@@ -136,18 +250,9 @@ function tooLarge(maxBytes: number): ApiError {
   return new ApiError(413, 'MODEL_TOO_LARGE', `the model is larger than ${maxBytes} bytes`, { maxBytes }, { connection: 'close' });
 }
 
-async function readBody(body: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    if (length > maxBytes) {
-      body.resume();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, length);
+/** Lets the rest of a refused body flow away, so the client still reads our answer instead of a reset. */
+function discard(body: IncomingMessage): void {
+  if (!body.readableEnded) body.resume();
 }
 
 function delay(ms: number): Promise<void> {

@@ -50,6 +50,11 @@ export class QuotesRepository {
     ]);
   }
 
+  /** The process computing these quotes is alive: their deadline moves to `deadlineAt`. */
+  async extendDeadlines(ids: string[], deadlineAt: Date): Promise<void> {
+    await this.db.query(`UPDATE pricing_quotes SET deadline_at = $2 WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [ids, deadlineAt]);
+  }
+
   async find(id: string): Promise<QuoteRecord | null> {
     const rows: QuoteRow[] = await this.db.query('SELECT * FROM pricing_quotes WHERE id = $1', [id]);
     const row = rows[0];
