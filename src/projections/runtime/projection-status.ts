@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventConsumerMetrics } from '../../infrastructure/event-consumers/event-consumer-metrics';
 import { describeFailure } from '../../infrastructure/event-consumers/consumer-failure';
 import { EventStore } from '../../infrastructure/event-store/event-store.port';
+import { shortLived } from '../../infrastructure/concurrency/short-lived-result';
 import { READ_CHECKPOINT, READ_MODELS_PROJECTION } from './checkpoint.queries';
 import type { ProjectorObserver, ProjectorRole } from './projector';
 import { ReadModelDatabase } from './read-model-database';
@@ -47,7 +48,8 @@ export class ProjectionStatus implements ProjectorObserver {
   private lastBatchAt: Date | null = null;
   private lastBatchDurationMs: number | null = null;
   private lastError: { message: string; at: string } | null = null;
-  private cached: { at: number; lag: Promise<ProjectionLag> } | undefined;
+  /** Probes and scrapes ask often; the figure is measured at most every LAG_CACHE_MS. */
+  private readonly sharedLag = shortLived(LAG_CACHE_MS, () => this.measure());
 
   constructor(
     @Inject(EventStore) private readonly eventStore: EventStore,
@@ -94,14 +96,7 @@ export class ProjectionStatus implements ProjectorObserver {
   }
 
   lag(): Promise<ProjectionLag> {
-    const now = Date.now();
-    if (this.cached && now - this.cached.at < LAG_CACHE_MS) return this.cached.lag;
-    const lag = this.measure();
-    this.cached = { at: now, lag };
-    lag.catch(() => {
-      if (this.cached?.lag === lag) this.cached = undefined;
-    });
-    return lag;
+    return this.sharedLag();
   }
 
   private async measure(): Promise<ProjectionLag> {

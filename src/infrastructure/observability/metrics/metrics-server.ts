@@ -4,6 +4,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { register } from 'prom-client';
 import { AppSettings } from '../../../config/app-settings';
 import { BusinessMetrics } from './business-metrics';
+import { shortLived } from '../../concurrency/short-lived-result';
 
 /** A scrape within this long of the last collection gets the same text: 16 scrapers cost one collection a second. */
 export const METRICS_CACHE_MS = 1_000;
@@ -19,8 +20,11 @@ export const METRICS_CACHE_MS = 1_000;
 export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Metrics');
   private server: Server | undefined;
-  private cached: { text: string; at: number } | undefined;
-  private collecting: Promise<string> | undefined;
+  /** At most one collection at a time, and none again within METRICS_CACHE_MS of the last one's start. */
+  private readonly collect = shortLived(METRICS_CACHE_MS, async () => {
+    await this.business.refresh();
+    return register.metrics();
+  });
 
   constructor(
     private readonly settings: AppSettings,
@@ -72,23 +76,5 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.error({ err: error }, 'metrics collection failed');
       response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics collection failed\n');
     }
-  }
-
-  /** At most one collection at a time, and none again within METRICS_CACHE_MS. */
-  private collect(): Promise<string> {
-    const cached = this.cached;
-    if (cached && Date.now() - cached.at < METRICS_CACHE_MS) return Promise.resolve(cached.text);
-    this.collecting ??= (async () => {
-      const startedAt = Date.now();
-      try {
-        await this.business.refresh();
-        const text = await register.metrics();
-        this.cached = { text, at: startedAt };
-        return text;
-      } finally {
-        this.collecting = undefined;
-      }
-    })();
-    return this.collecting;
   }
 }

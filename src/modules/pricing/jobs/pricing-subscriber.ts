@@ -10,6 +10,7 @@ import { traceparentOf } from '../../../infrastructure/observability/tracing/eve
 import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
 import { OrderStreamCorruptError } from '../../../shared/order-commands/order-stream-corrupt.error';
 import { orderEventProblem } from '../../../shared/order-lifecycle';
+import { shortLived } from '../../../infrastructure/concurrency/short-lived-result';
 import { PricingMetrics } from '../pricing-metrics';
 import type { PricingJobData } from './pricing-job';
 import { PricingQueue } from './pricing-queue';
@@ -58,7 +59,8 @@ export class PricingSubscriber {
   private stopped = false;
   private running = false;
   private lastError: { message: string; at: number } | null = null;
-  private cachedLag: { at: number; lag: Promise<SubscriberLag> } | undefined;
+  /** Probes and scrapes ask often; the figure is measured at most every LAG_CACHE_MS. */
+  private readonly sharedLag = shortLived(LAG_CACHE_MS, () => this.measureLag());
 
   constructor(
     @Inject(EventStore) private readonly eventStore: EventStore,
@@ -104,14 +106,7 @@ export class PricingSubscriber {
 
   /** How far behind the event store the shared checkpoint is (every replica reports the same). */
   lag(): Promise<SubscriberLag> {
-    const now = Date.now();
-    if (this.cachedLag && now - this.cachedLag.at < LAG_CACHE_MS) return this.cachedLag.lag;
-    const lag = this.measureLag();
-    this.cachedLag = { at: now, lag };
-    lag.catch(() => {
-      if (this.cachedLag?.lag === lag) this.cachedLag = undefined;
-    });
-    return lag;
+    return this.sharedLag();
   }
 
   private scheduleRestart(): void {
