@@ -11,6 +11,7 @@ import { submitShopOrder } from './support/pricing-helpers';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/until';
+import { prng } from './support/prng';
 
 /**
  * Malformed events written straight into the event store (as a bad producer
@@ -209,16 +210,4 @@ function fuzzedEvent(random: () => number, targets: readonly string[]): { stream
     notes.push('valid');
   }
   return { streamId, event: { id: randomUUID(), type, data: data === undefined ? null : data, metadata: meta as EventMetadata }, note: `${type} ${notes.join(', ')}` };
-}
-
-/** mulberry32: small, seeded, good enough to vary inputs reproducibly. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
 }

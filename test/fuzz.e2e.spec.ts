@@ -2,6 +2,7 @@ import type { UserRole } from '../src/infrastructure/auth/principal';
 import { createPartnerKey } from './support/partner-keys';
 import { type Caller, CALLERS, ROUTE_AUDIENCE, STREAMING_ROUTES } from './support/role-matrix';
 import { startTestApp, type TestApp } from './support/test-app';
+import { prng } from './support/prng';
 
 /**
  * Malformed requests at every route of the role matrix, sent by a caller the
@@ -201,16 +202,4 @@ function randomBytes(random: () => number, length: number): Buffer {
   const bytes = Buffer.alloc(length);
   for (let index = 0; index < length; index++) bytes[index] = Math.floor(random() * 256);
   return bytes;
-}
-
-/** mulberry32: small, seeded, good enough to vary inputs reproducibly. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
 }
