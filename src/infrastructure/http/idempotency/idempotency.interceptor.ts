@@ -96,6 +96,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       },
     });
     source.on('error', (error) => hashed.destroy(error));
+    // The handler's reader sees the failure (KeyAlreadyUsed, a claim error) through its own listener and the
+    // answer comes from catchError below; a reader that already let go must not turn it into an uncaught
+    // 'error' event, which would end the process.
+    hashed.on('error', () => undefined);
     request.body = source.pipe(hashed);
     return next.handle().pipe(
       switchMap(async (body: unknown) => {

@@ -59,6 +59,8 @@ export class ModelUploadService {
 
     const blobKey = `models/${orderId}/${randomUUID()}`;
     const sniffer = new ModelSniffer();
+    // Its failure is seen through blobs.put below; once that has let go, a late one must not be an uncaught 'error'.
+    sniffer.on('error', () => undefined);
     body.pipe(sniffer);
     // pipe() does not pass errors on: without this, a client hanging up mid-body would leave the blob write waiting forever.
     const stopWatching = finished(body, (error) => {
