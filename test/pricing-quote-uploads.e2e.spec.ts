@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { connect, type Socket } from 'node:net';
 import { createPartnerKey } from './support/partner-keys';
 import { waitFor } from './support/pricing-process';
@@ -9,8 +11,15 @@ const MB = 1_000_000;
 const quote = (app: TestApp, apiKey: string, body: Buffer) =>
   app.request('/api/partner/v1/quotes?material=GOLD_750', { method: 'POST', body, headers: { 'x-api-key': apiKey, 'content-type': 'application/octet-stream' } });
 
+/** A full garbage collection: what is left is what the process holds, not the chunks already streamed on. */
+const collectGarbage = (() => {
+  setFlagsFromString('--expose_gc');
+  return runInNewContext('gc') as () => void;
+})();
+
 /** Bytes the process holds outside of code: the JS heap and Buffers (a buffered upload shows in arrayBuffers). */
 function heldBytes(): number {
+  collectGarbage();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
 }
