@@ -67,4 +67,30 @@ describe('read replicas in the running app', () => {
     await standby.caughtUp();
     expect((await submitted()).map((item) => item.id)).not.toContain(id);
   });
+
+  it("answers support's history and stuck list from the replica, and finds an order the replica does not know yet", async () => {
+    const support = await app.token('support', 'support-1');
+    const history = async (orderId: string) => {
+      const response = await app.request(`/api/support/orders/${orderId}/history`, { token: support });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { events: Array<{ type: string }> }).events.map((event) => event.type);
+    };
+    const id = await submitShopOrder(app, customer, boxStl());
+    await standby.caughtUp();
+    await standby.sql('SELECT pg_wal_replay_pause()', [], 'app');
+    try {
+      expect((await app.request(`/api/shop/orders/${id}/cancel`, { method: 'POST', token: customer, json: { reason: 'changed my mind' } })).status).toBeLessThan(300);
+      // The replica answers, so the history does not show the cancellation yet (within the lag limit, by design).
+      expect(await history(id)).not.toContain('OrderCancelled');
+      // An order created after the replica stopped replaying is still found: the primary is asked.
+      const fresh = await submitShopOrder(app, customer, boxStl());
+      expect(await history(fresh)).toContain('OrderSubmitted');
+      const stuck = await app.request('/api/support/orders/stuck', { token: support });
+      expect(stuck.status).toBe(200);
+    } finally {
+      await standby.sql('SELECT pg_wal_replay_resume()', [], 'app');
+    }
+    await standby.caughtUp();
+    expect(await history(id)).toContain('OrderCancelled');
+  });
 });
