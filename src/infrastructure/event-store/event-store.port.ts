@@ -65,6 +65,11 @@ export interface ReadStreamOptions {
   fromRevision?: bigint;
   /** Inclusive. */
   toRevision?: bigint;
+  /**
+   * The reader accepts an answer that may miss the newest appends (support's history): an adapter with
+   * read replicas may serve it there, within their lag limit. Never for deciding a command.
+   */
+  mayLag?: boolean;
 }
 
 export interface ReadAllOptions {
