@@ -2,6 +2,7 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModu
 import { AppSettings } from '../../config/app-settings';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { InstrumentedEventStore } from '../observability/instrumented-event-store';
+import { eventStoreEventsDropped } from '../observability/metrics/event-store-metrics';
 import { EventStore } from './event-store.port';
 import { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 import { PostgresEventStore } from './postgres/postgres-event-store';
@@ -9,7 +10,14 @@ import { PostgresEventStore } from './postgres/postgres-event-store';
 /** The one place that picks the event store adapter: KurrentDB when EVENTSTORE_URL is set, else PostgreSQL. */
 export function createEventStore(settings: AppSettings): EventStore {
   const { eventStore, database } = settings.config;
-  if (eventStore.adapter === 'kurrentdb') return new KurrentDbEventStore({ connectionString: eventStore.url });
+  if (eventStore.adapter === 'kurrentdb') {
+    return new KurrentDbEventStore({
+      connectionString: eventStore.url,
+      readDeadlineMs: eventStore.readDeadlineMs,
+      logger: new Logger('EventStore'),
+      onEventDropped: (dropped) => eventStoreEventsDropped.inc({ reason: dropped.reason }),
+    });
+  }
   return new PostgresEventStore({
     connectionString: settings.databaseUrl,
     poolSize: Math.max(4, Math.floor(database.poolSize / 2)),
