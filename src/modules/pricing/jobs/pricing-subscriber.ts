@@ -170,8 +170,10 @@ export class PricingSubscriber {
   /** Support's retry: the parked event is read again and, if it now makes a job, enqueued (idempotent by job id). */
   private async retry(parked: ParkedEvent): Promise<void> {
     const position = BigInt(parked.position);
-    const [event] = await this.eventStore.readAll({ fromPosition: position - 1n, limit: 1 });
-    if (!event || event.position !== position) throw new Error(`the event store has no event at position ${position}`);
+    // By stream and revision: `position - 1` is no position at all on KurrentDB (positions are log offsets).
+    const revision = BigInt(parked.revision);
+    const [event] = await this.eventStore.readStream(parked.streamId, { fromRevision: revision, toRevision: revision });
+    if (!event || event.position !== position) throw new Error(`the event store has no event at position ${position} (${parked.streamId}, revision ${revision})`);
     const job = await this.jobFor(event);
     if (job && (await this.queue.enqueue(job))) this.logger.log(`order ${job.orderId}: pricing job ${job.jobId} enqueued (support's retry of a parked event)`);
   }
