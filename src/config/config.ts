@@ -48,6 +48,8 @@ const EnvSchema = z.object({
   DB_POOL_SIZE: positiveInt.max(500).default(20),
   EMBEDDED_POSTGRES_PORT: port.default(54_329),
   EVENTSTORE_URL: url(['kurrentdb:', 'esdb:', 'kurrentdb+discover:', 'esdb+discover:', 'kdb:', 'kdb+discover:']).optional(),
+  /** KurrentDB: deadline of one read (the client sets none on reads); a stalled read answers 503 instead of hanging. */
+  EVENTSTORE_READ_DEADLINE_MS: positiveInt.max(600_000).default(10_000),
   S3_ENDPOINT: url(['http:', 'https:']).optional(),
   S3_ACCESS_KEY: z.string().min(1).optional(),
   S3_SECRET_KEY: z.string().min(1).optional(),
@@ -196,7 +198,7 @@ export interface AppConfig {
     embeddedPort: number;
     embeddedDataDir: string;
   };
-  eventStore: { adapter: 'postgres' } | { adapter: 'kurrentdb'; url: string };
+  eventStore: { adapter: 'postgres' } | { adapter: 'kurrentdb'; url: string; readDeadlineMs: number };
   blobStorage: { adapter: 'filesystem'; rootDir: string } | { adapter: 'minio'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string };
   auth: {
     jwtSecret: string | undefined;
@@ -300,7 +302,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       embeddedPort: env.EMBEDDED_POSTGRES_PORT,
       embeddedDataDir: resolve(dataDir, 'postgres'),
     },
-    eventStore: env.EVENTSTORE_URL ? { adapter: 'kurrentdb', url: env.EVENTSTORE_URL } : { adapter: 'postgres' },
+    eventStore: env.EVENTSTORE_URL ? { adapter: 'kurrentdb', url: env.EVENTSTORE_URL, readDeadlineMs: env.EVENTSTORE_READ_DEADLINE_MS } : { adapter: 'postgres' },
     blobStorage: env.S3_ENDPOINT
       ? {
           adapter: 'minio',

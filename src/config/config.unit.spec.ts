@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       S3_ACCESS_KEY: 'minio',
       S3_SECRET_KEY: 'minio-secret',
     });
-    expect(config.eventStore).toEqual({ adapter: 'kurrentdb', url: 'kurrentdb://localhost:2113?tls=false' });
+    expect(config.eventStore).toEqual({ adapter: 'kurrentdb', url: 'kurrentdb://localhost:2113?tls=false', readDeadlineMs: 10_000 });
     expect(config.blobStorage).toMatchObject({ adapter: 'minio', endpoint: 'http://127.0.0.1:9000', bucket: 'alexandrite-models' });
   });
 

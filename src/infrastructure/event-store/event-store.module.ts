@@ -3,6 +3,7 @@ import { AppSettings } from '../../config/app-settings';
 import { ReadReplicas } from '../database/read-replicas/read-replicas';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { InstrumentedEventStore } from '../observability/instrumented-event-store';
+import { eventStoreEventsDropped } from '../observability/metrics/event-store-metrics';
 import { EventStore } from './event-store.port';
 import { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 import { PostgresEventStore } from './postgres/postgres-event-store';
@@ -13,7 +14,14 @@ import { PostgresEventStore } from './postgres/postgres-event-store';
  */
 export function createEventStore(settings: AppSettings, replicas?: ReadReplicas): EventStore {
   const { eventStore, database } = settings.config;
-  if (eventStore.adapter === 'kurrentdb') return new KurrentDbEventStore({ connectionString: eventStore.url });
+  if (eventStore.adapter === 'kurrentdb') {
+    return new KurrentDbEventStore({
+      connectionString: eventStore.url,
+      readDeadlineMs: eventStore.readDeadlineMs,
+      logger: new Logger('EventStore'),
+      onEventDropped: (dropped) => eventStoreEventsDropped.inc({ reason: dropped.reason }),
+    });
+  }
   return new PostgresEventStore({
     connectionString: settings.databaseUrl,
     poolSize: Math.max(4, Math.floor(database.poolSize / 2)),
