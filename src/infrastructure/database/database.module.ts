@@ -1,17 +1,21 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppSettings } from '../../config/app-settings';
 import { createDataSource, migrateDatabase } from './data-source';
+import type { MigrationClass } from './migrations';
+
+/** The app's migrations, handed over by the composition root (DatabaseModule.forRoot): infrastructure imports no module. */
+const MIGRATIONS = Symbol('MIGRATIONS');
 
 @Global()
 @Module({
   providers: [
     {
       provide: DataSource,
-      inject: [AppSettings],
-      useFactory: async (settings: AppSettings): Promise<DataSource> => {
+      inject: [AppSettings, MIGRATIONS],
+      useFactory: async (settings: AppSettings, migrations: readonly MigrationClass[]): Promise<DataSource> => {
         // Migrations on their own connections, without the statement timeout (building an index may take minutes).
-        const ran = await migrateDatabase(settings.databaseUrl);
+        const ran = await migrateDatabase(settings.databaseUrl, migrations);
         const dataSource = createDataSource({
           url: settings.databaseUrl,
           poolSize: settings.config.database.poolSize,
@@ -27,6 +31,10 @@ import { createDataSource, migrateDatabase } from './data-source';
   exports: [DataSource],
 })
 export class DatabaseModule implements OnApplicationShutdown {
+  static forRoot(migrations: readonly MigrationClass[]): DynamicModule {
+    return { module: DatabaseModule, providers: [{ provide: MIGRATIONS, useValue: migrations }] };
+  }
+
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   async onApplicationShutdown(): Promise<void> {

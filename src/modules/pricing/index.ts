@@ -1,0 +1,2 @@
+/** Pricing's public face: what other modules and the composition root may import (the build checks it: `npm run lint:deps`). */
+export { PRICING_MIGRATIONS } from './migrations';
