@@ -17,6 +17,7 @@ import { QuoteService } from './partner-quote/quote.service';
 import { QuotesRepository } from './partner-quote/quotes.repository';
 import { PricingEngine } from './pricing-engine';
 import { PricingMetrics } from './pricing-metrics';
+import { PricingMetricsExporter } from './pricing-metrics.exporter';
 
 /**
  * Pricing: the price list, durable pricing jobs (event subscription ->
@@ -32,6 +33,7 @@ import { PricingMetrics } from './pricing-metrics';
     DeadLettersRepository,
     PricingDeadLetterService,
     PricingMetrics,
+    PricingMetricsExporter,
     PricingQueue,
     PricingSubscriber,
     PricingJobHandler,
