@@ -6,7 +6,8 @@ import { CurrentPrincipal, Roles, UserCommandLimited } from '../../infrastructur
 import type { Principal } from '../../infrastructure/auth/principal';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
-import { type AuthenticatedRequest, RequestCommandContext } from '../../infrastructure/http/request-context';
+import type { AuthenticatedRequest } from '../../infrastructure/http/request-context';
+import { RequestCommandContext } from '../../shared/order-commands/request-command-context';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
 import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
 import { newOrderId } from '../../shared/order-commands/derived-ids';
