@@ -6,7 +6,7 @@ import { DeadLettersRepository } from './dead-letters/dead-letters.repository';
 import { PricingDeadLetterService } from './dead-letters/dead-letters.service';
 import { PricingJobHandler } from './jobs/pricing-job.handler';
 import { PgBossPricingJobInspector } from './jobs/pricing-job-inspector';
-import { PricingJobInspector } from '../support/pricing-job-inspector';
+import { PricingJobInspector } from './jobs/pricing-job-inspector.port';
 import { PricingQueue } from './jobs/pricing-queue';
 import { PricingSubscriber } from './jobs/pricing-subscriber';
 import { AdminMaterialsController } from './price-rules/admin-materials.controller';

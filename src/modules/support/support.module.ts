@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PricingModule } from '../pricing/pricing.module';
+import { PricingModule } from '../pricing';
 import { SupportDiagnosisService } from './support-diagnosis.service';
 import { SupportOrdersController } from './support-orders.controller';
 import { SupportPageController } from './page/support-page.controller';

@@ -1,4 +1,8 @@
 import { isTerminalStatus, type OrderState, type OrderStatus } from '../../../shared/order-lifecycle';
+import type { PricingJobSnapshot } from '../../pricing';
+
+// Part of the diagnosis input; the pricing module owns its shape.
+export type { PricingJobSnapshot };
 
 /**
  * "Where is order X and why has it not moved?" answered from the order's own
@@ -14,19 +18,6 @@ export interface WaitingFor {
   step: string;
   /** The command(s) that would move the order on. */
   commands: string[];
-}
-
-/** What the pricing queue knows about the order's current submission. */
-export interface PricingJobSnapshot {
-  jobId: string;
-  /** Queue state as the job store names it (created, retry, active, completed, failed, cancelled). */
-  state: string;
-  /** true when the job sits in the dead-letter queue. */
-  deadLettered: boolean;
-  attempt: number;
-  maxAttempts: number;
-  lastError: string | null;
-  nextRetryAt: string | null;
 }
 
 export interface ReadModelSnapshot {
