@@ -20,7 +20,7 @@ import { CatalogService } from './catalog/catalog.service';
 import { CancelOrderDto, ChooseCatalogItemDto, CreateOrderDto } from './dto/shop.dto';
 import { MaterialsPolicy } from './materials.policy';
 import { ModelUploadService } from './model-upload/model-upload.service';
-import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from './model-upload/model-request';
+import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../pricing';
 
 @ApiTags('shop')
 @ApiBearerAuth()

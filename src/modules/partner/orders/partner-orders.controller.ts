@@ -18,7 +18,7 @@ import { CommandAccepted, OrderView, toOrderView } from '../../../shared/order-c
 import type { OrderCommand, OrderState } from '../../../shared/order-lifecycle';
 import { MaterialsPolicy } from '../../shop/materials.policy';
 import { ModelUploadService } from '../../shop/model-upload/model-upload.service';
-import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
+import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../pricing';
 import { CreatePartnerOrderDto } from './partner-orders.dto';
 
 /**
