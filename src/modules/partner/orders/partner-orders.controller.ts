@@ -16,8 +16,7 @@ import { assertCanAccess } from '../../../shared/order-commands/order-access';
 import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
 import { CommandAccepted, OrderView, toOrderView } from '../../../shared/order-commands/order-view';
 import type { OrderCommand, OrderState } from '../../../shared/order-lifecycle';
-import { MaterialsPolicy } from '../../shop/materials.policy';
-import { ModelUploadService } from '../../shop/model-upload/model-upload.service';
+import { MaterialsPolicy, ModelUploadService } from '../../shop';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../pricing';
 import { CreatePartnerOrderDto } from './partner-orders.dto';
 
