@@ -14,8 +14,7 @@ import { type RunningEmbeddedPostgres, isPortFree, startEmbeddedPostgres } from 
 import { migrateDatabase } from '../infrastructure/database/data-source';
 import { createEventStore } from '../infrastructure/event-store/event-store.module';
 import { ALL_MIGRATIONS } from '../migrations';
-import { allReadModels } from '../projections/read-models';
-import { type RebuildProgress, rebuildReadModels } from '../projections/rebuild/rebuild';
+import { allReadModels, type RebuildProgress, rebuildReadModels } from '../projections';
 
 const EMBEDDED_DATABASE = 'alexandrite';
 const EMBEDDED_CREDENTIALS = 'postgres:alexandrite-embedded';

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { OrderChangeFeed } from '../../../projections/runtime/order-change-feed';
+import { OrderChangeFeed } from '../../../projections';
 
 /** Distinct queries kept (statuses x search x cursor x limit); the oldest is dropped beyond this. */
 const MAX_ENTRIES = 256;
