@@ -9,7 +9,7 @@
  * Who did a step is taken from `metadata.actor` (operatorRef, requestedBy,
  * cancelledBy), so a client cannot claim to be someone else in the payload.
  */
-import type { EventActor } from '../../infrastructure/event-store/event-store.port';
+import type { EventActor } from './actors';
 import type { ApprovalChannel, ClosedVia, ModelFormat, OrderPrice, SalesChannel } from './events';
 import type { MaterialCode } from './statuses';
 

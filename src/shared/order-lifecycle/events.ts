@@ -7,7 +7,7 @@
  * Event names are binding (ARCHITECTURE.md). A payload change that old
  * readers cannot ignore bumps that event's entry in EVENT_SCHEMA_VERSIONS.
  */
-import type { ActorRole } from '../../infrastructure/event-store/event-store.port';
+import type { ActorRole } from './actors';
 import type { MaterialCode, OrderStatus } from './statuses';
 
 type Event<TType extends string, TData> = { type: TType; data: TData };

@@ -15,7 +15,7 @@
  *   the state (422). The handler tracks the stream revision; the state does
  *   not.
  */
-import type { ActorRole } from '../../infrastructure/event-store/event-store.port';
+import type { ActorRole } from './actors';
 import type { CommandMetadata, OrderCommand, OrderCommandOf } from './commands';
 import { DomainValidationError, IllegalTransitionError, OrderAlreadyExistsError, OrderNotFoundError } from './errors';
 import { statusOfEvent, type ApprovalChannel, type ClosedVia, type ModelSummary, type OrderEvent, type OrderPrice, type SalesChannel } from './events';

@@ -3,7 +3,7 @@
  * by *.unit.spec.ts only): fixtures, histories that reach each status along
  * the lifecycle, and the given/when/then specification helper.
  */
-import type { EventActor } from '../../infrastructure/event-store/event-store.port';
+import type { EventActor } from './actors';
 import type { CommandMetadata, OrderCommand, OrderCommandOf, OrderCommandType } from './commands';
 import type { OrderEvent, OrderEventOf } from './events';
 import { decide, foldOrder, type OrderEventEnvelope, type OrderState } from './order';
