@@ -8,7 +8,7 @@
  * readers cannot ignore bumps that event's entry in EVENT_SCHEMA_VERSIONS.
  */
 import type { ActorRole } from '../../infrastructure/event-store/event-store.port';
-import type { MaterialCode, OrderStatus } from './statuses';
+import type { MaterialCode } from './statuses';
 
 type Event<TType extends string, TData> = { type: TType; data: TData };
 
@@ -145,27 +145,4 @@ export const ORDER_EVENT_TYPES = Object.keys(EVENT_SCHEMA_VERSIONS) as readonly 
 /** Narrows a stored event (type: string) to an order event this version understands. */
 export function isOrderEventType(type: string): type is OrderEventType {
   return Object.hasOwn(EVENT_SCHEMA_VERSIONS, type);
-}
-
-/** The status each event sets, or null for events that only tell history (the lifecycle table as data). */
-const EVENT_STATUS: { readonly [T in OrderEventType]: OrderStatus | null } = {
-  OrderInitiated: 'INITIATED',
-  ModelUploaded: 'FILE_UPLOADED',
-  OrderSubmitted: 'SUBMITTED',
-  PriceCalculated: 'PRICE_CALCULATED',
-  PricingAttemptFailed: null,
-  PricingFailed: null,
-  PricingRetryRequested: null,
-  ManufacturingApproved: 'MANUFACTURING_APPROVED',
-  ManufacturingStarted: 'MANUFACTURING_STARTED',
-  ManufacturingCompleted: 'MANUFACTURING_COMPLETED',
-  PackagingStarted: 'PACKAGING',
-  OrderShipped: 'SHIPPED',
-  OrderClosed: 'CLOSED',
-  OrderCancelled: 'CANCELLED',
-};
-
-/** The status an event sets, or null when it sets none (also for types this version does not know). */
-export function statusOfEvent(type: string): OrderStatus | null {
-  return isOrderEventType(type) ? EVENT_STATUS[type] : null;
 }

@@ -1,8 +1,9 @@
 /** evolve: total, pure, and the source of every state field the handlers read. */
-import { ORDER_EVENT_TYPES, EVENT_SCHEMA_VERSIONS, isOrderEventType, statusOfEvent, type OrderEvent } from './events';
+import { ORDER_EVENT_TYPES, EVENT_SCHEMA_VERSIONS, isOrderEventType, type OrderEvent } from './events';
 import { evolve, foldOrder, initialState, type OrderEventEnvelope } from './order';
 import { ORDER_STATUSES } from './statuses';
 import { ORDER_ID, SUBMISSION_ID, event, historyTo, stamped } from './testing';
+import { statusOfEvent } from './transitions';
 
 describe('evolve', () => {
   it('starts from a state that does not exist', () => {

@@ -18,9 +18,9 @@
 import type { ActorRole } from '../../infrastructure/event-store/event-store.port';
 import type { CommandMetadata, OrderCommand, OrderCommandOf } from './commands';
 import { DomainValidationError, IllegalTransitionError, OrderAlreadyExistsError, OrderNotFoundError } from './errors';
-import { statusOfEvent, type ApprovalChannel, type ClosedVia, type ModelSummary, type OrderEvent, type OrderPrice, type SalesChannel } from './events';
+import type { ApprovalChannel, ClosedVia, ModelSummary, OrderEvent, OrderPrice, SalesChannel } from './events';
 import type { MaterialCode, OrderStatus } from './statuses';
-import { allowedCommands, canApply } from './transitions';
+import { allowedCommands, canApply, statusOfEvent } from './transitions';
 
 /** An event as evolve reads it: the bare event, optionally with its envelope's time. */
 export type OrderEventEnvelope = OrderEvent & { metadata?: { occurredAt: string } };
