@@ -1,21 +1,39 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppSettings } from '../../config/app-settings';
+import { upcastOrderEvent } from '../../shared/order-lifecycle';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { InstrumentedEventStore } from '../observability/instrumented-event-store';
 import { EventStore } from './event-store.port';
 import { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 import { PostgresEventStore } from './postgres/postgres-event-store';
+import { UpcastingEventStore } from './upcasting-event-store';
 
-/** The one place that picks the event store adapter: KurrentDB when EVENTSTORE_URL is set, else PostgreSQL. */
+/**
+ * The one place that picks the event store adapter: KurrentDB when
+ * EVENTSTORE_URL is set, else PostgreSQL. Whichever it is, its events are
+ * read through the kernel's upcasters (withUpcasting).
+ */
 export function createEventStore(settings: AppSettings): EventStore {
   const { eventStore, database } = settings.config;
-  if (eventStore.adapter === 'kurrentdb') return new KurrentDbEventStore({ connectionString: eventStore.url });
-  return new PostgresEventStore({
-    connectionString: settings.databaseUrl,
-    poolSize: Math.max(4, Math.floor(database.poolSize / 2)),
-    statementTimeoutMs: database.statementTimeoutMs,
-    logger: new Logger('EventStore'),
-  });
+  if (eventStore.adapter === 'kurrentdb') return withUpcasting(new KurrentDbEventStore({ connectionString: eventStore.url }));
+  return withUpcasting(
+    new PostgresEventStore({
+      connectionString: settings.databaseUrl,
+      poolSize: Math.max(4, Math.floor(database.poolSize / 2)),
+      statementTimeoutMs: database.statementTimeoutMs,
+      logger: new Logger('EventStore'),
+    }),
+  );
+}
+
+/**
+ * An adapter as every reader must see it: each event upcast to the current
+ * version of its type (shared/order-lifecycle/upcasting.ts). Code that builds
+ * an adapter itself (a rebuild, a tool, a test standing in for the app)
+ * wraps it here too, or it reads old events in their old shape.
+ */
+export function withUpcasting(adapter: EventStore): EventStore {
+  return new UpcastingEventStore(adapter, upcastOrderEvent);
 }
 
 @Global()
