@@ -139,7 +139,8 @@ function applyData(state: OrderState, event: OrderEventEnvelope, at: string | nu
         ...state,
         operatorRef: event.data.operatorRef,
         trackingNumber: event.data.trackingNumber,
-        carrier: { code: event.data.carrier.code, name: event.data.carrier.name },
+        // A copy by spread: evolve stays total even for a v1 event that was not upcast (it gives {}, never a throw).
+        carrier: { ...event.data.carrier },
       };
     case 'OrderClosed':
       return { ...state, closedVia: event.data.closedVia, deliveredAt: event.data.deliveredAt, closedAt: at };
