@@ -10,3 +10,4 @@ export * from './transitions';
 export * from './errors';
 export * from './order';
 export * from './event-validation';
+export * from './upcasting';
