@@ -7,6 +7,7 @@
  */
 import { parseArgs, styleText } from 'node:util';
 import { migrateDatabase } from '../infrastructure/database/data-source';
+import { asynchronousCommitUrl, walFlusher } from '../infrastructure/event-store/copy/postgres-bulk-target';
 import { CheckpointFile } from '../infrastructure/event-store/copy/checkpoint-file';
 import { type CopyProgress, type CopyResult, copyEvents } from '../infrastructure/event-store/copy/copy-events';
 import { type VerifyResult, verifyCopy } from '../infrastructure/event-store/copy/verify-copy';
@@ -22,6 +23,8 @@ const USAGE = `usage: npm run events:copy -- --from <url> --to <url> [options]
   --verify-only             skip the copy, only compare the two stores
   --no-verify               skip the comparison (not for a final run)
   --allow-extra-target-streams  streams only the target has are not a mismatch
+  --synchronous-commit      PostgreSQL target: commit every append synchronously (slower; by default
+                            appends commit asynchronously and the WAL is flushed before each checkpoint)
   --json                    the summary as JSON
 Exit status: 0 copied and verified, 1 error, 2 usage, 3 verification found differences.`;
 
@@ -53,6 +56,7 @@ async function main(): Promise<number> {
       'verify-only': { type: 'boolean', default: false },
       'no-verify': { type: 'boolean', default: false },
       'allow-extra-target-streams': { type: 'boolean', default: false },
+      'synchronous-commit': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -74,7 +78,9 @@ async function main(): Promise<number> {
   if (toKind === 'postgres' && !values['verify-only']) await migrateDatabase(values.to);
   const logger = { warn: (message: string) => void process.stderr.write(`${message}\n`) };
   const source = eventStoreAtUrl(values.from, { poolSize: 2, logger });
-  const target = eventStoreAtUrl(values.to, { poolSize: concurrency + 1, logger });
+  const bulkLoad = toKind === 'postgres' && !values['synchronous-commit'] && !values['verify-only'];
+  const target = eventStoreAtUrl(bulkLoad ? asynchronousCommitUrl(values.to) : values.to, { poolSize: concurrency + 1, logger });
+  const flusher = bulkLoad ? await walFlusher(values.to) : undefined;
   // Ctrl-C stops after the current batch with its checkpoint saved; a second one exits at once.
   const stop = new AbortController();
   process.once('SIGINT', () => {
@@ -87,7 +93,16 @@ async function main(): Promise<number> {
     process.stderr.write(`events:copy ${summary.from} (${fromKind}) -> ${summary.to} (${toKind})\n`);
     let sourceUntil: bigint | undefined;
     if (!values['verify-only']) {
-      const copied = await copyEvents({ source, target, checkpoint, batchSize, concurrency, signal: stop.signal, onBatch: progressPrinter() });
+      const copied = await copyEvents({
+        source,
+        target,
+        checkpoint,
+        batchSize,
+        concurrency,
+        signal: stop.signal,
+        flushTarget: flusher ? () => flusher.flush() : undefined,
+        onBatch: progressPrinter(),
+      });
       summary.copy = {
         ...copied,
         position: copied.position === undefined ? null : String(copied.position),
@@ -115,7 +130,7 @@ async function main(): Promise<number> {
     print(summary, values.json);
     return summary.verification && !summary.verification.ok ? EXIT_MISMATCH : 0;
   } finally {
-    await Promise.allSettled([source.close(), target.close()]);
+    await Promise.allSettled([source.close(), target.close(), flusher?.close()]);
   }
 }
 

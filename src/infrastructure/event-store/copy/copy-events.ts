@@ -62,6 +62,8 @@ export interface CopyEventsOptions {
   concurrency?: number;
   /** Stops after the current batch (its checkpoint is saved). */
   signal?: AbortSignal;
+  /** Before each checkpoint: make the batch's appends durable (see postgres-bulk-target.ts). */
+  flushTarget?(): Promise<void>;
   /** After each batch, once its checkpoint is saved. */
   onBatch?(progress: CopyProgress): void;
 }
@@ -105,6 +107,7 @@ export async function copyEvents(options: CopyEventsOptions): Promise<CopyResult
     progress.position = batch.at(-1)!.position;
     progress.events += batch.length;
     progress.batches += 1;
+    await options.flushTarget?.();
     await checkpoint?.save(progress.position);
     progress.elapsedMs = performance.now() - started;
     options.onBatch?.({ ...progress });
