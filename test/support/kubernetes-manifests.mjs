@@ -78,7 +78,7 @@ for (const file of process.argv.slice(2)) {
     const custom = CUSTOM[apiVersion]?.[kind];
     if (custom) {
       const validate = await customValidator(custom);
-      const errors = validate(manifest) ? [] : validate.errors.map((error) => `${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`);
+      const errors = validate(manifest) ? [] : validate.errors.map((error) => `${error.instancePath || '/'} ${error.message ?? error.keyword} ${JSON.stringify(error.params)}`);
       results.push({ file, kind, name, schema: custom, errors });
       continue;
     }
