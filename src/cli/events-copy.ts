@@ -41,7 +41,12 @@ interface Summary {
   from: string;
   to: string;
   checkpoint: string;
-  copy?: Omit<CopyResult, 'position' | 'resumedFrom'> & { position: string | null; resumedFrom: string | null; eventsPerSecond: number };
+  copy?: Omit<CopyResult, 'position' | 'resumedFrom' | 'targetPosition'> & {
+    position: string | null;
+    resumedFrom: string | null;
+    targetPosition: string | null;
+    eventsPerSecond: number;
+  };
   verification?: VerifyResult;
 }
 
@@ -92,6 +97,7 @@ async function main(): Promise<number> {
     await Promise.all([source.ping(), target.ping()]);
     process.stderr.write(`events:copy ${summary.from} (${fromKind}) -> ${summary.to} (${toKind})\n`);
     let sourceUntil: bigint | undefined;
+    let targetVisibleAt: bigint | undefined;
     if (!values['verify-only']) {
       const copied = await copyEvents({
         source,
@@ -107,9 +113,11 @@ async function main(): Promise<number> {
         ...copied,
         position: copied.position === undefined ? null : String(copied.position),
         resumedFrom: copied.resumedFrom === undefined ? null : String(copied.resumedFrom),
+        targetPosition: copied.targetPosition === undefined ? null : String(copied.targetPosition),
         eventsPerSecond: Math.round(copied.events / Math.max(copied.elapsedMs / 1000, 0.001)),
       };
       sourceUntil = copied.position;
+      targetVisibleAt = copied.targetPosition;
       if (copied.aborted) {
         print(summary, values.json);
         return EXIT_ERROR;
@@ -125,6 +133,7 @@ async function main(): Promise<number> {
         // An empty source: nothing to count on its side.
         sourceUntil: sourceUntil ?? -1n,
         allowExtraTargetStreams: values['allow-extra-target-streams'],
+        targetVisibleAt,
       });
     }
     print(summary, values.json);

@@ -43,6 +43,8 @@ export interface CopyProgress {
   alreadyPresent: number;
   batches: number;
   elapsedMs: number;
+  /** Target position of the newest event this run appended: verification waits until the target shows it. */
+  targetPosition: bigint | undefined;
 }
 
 export interface CopyResult extends CopyProgress {
@@ -95,13 +97,16 @@ export async function copyEvents(options: CopyEventsOptions): Promise<CopyResult
 
   const started = performance.now();
   const resumedFrom = await checkpoint?.load();
-  const progress: CopyProgress = { position: resumedFrom, events: 0, appended: 0, alreadyPresent: 0, batches: 0, elapsedMs: 0 };
+  const progress: CopyProgress = { position: resumedFrom, events: 0, appended: 0, alreadyPresent: 0, batches: 0, elapsedMs: 0, targetPosition: undefined };
   while (!signal?.aborted) {
     const batch = await source.readAll({ fromPosition: progress.position, limit: batchSize });
     if (batch.length === 0) break;
     await forEachLimited(groupByStream(batch), concurrency, async (events) => {
       const outcome = await copyGroup(target, events);
       progress.appended += outcome.appended;
+      if (outcome.position !== undefined && (progress.targetPosition === undefined || outcome.position > progress.targetPosition)) {
+        progress.targetPosition = outcome.position;
+      }
       progress.alreadyPresent += events.length - outcome.appended;
     });
     progress.position = batch.at(-1)!.position;
@@ -116,13 +121,20 @@ export async function copyEvents(options: CopyEventsOptions): Promise<CopyResult
   return { ...progress, resumedFrom, aborted: signal?.aborted === true };
 }
 
-/** Appends one stream's consecutive events; returns how many were new to the target. */
-async function copyGroup(target: EventStore, events: readonly RecordedEvent[]): Promise<{ appended: number }> {
+interface GroupOutcome {
+  /** Events new to the target. */
+  appended: number;
+  /** Target position of the last one, when any was appended. */
+  position?: bigint;
+}
+
+/** Appends one stream's consecutive events. */
+async function copyGroup(target: EventStore, events: readonly RecordedEvent[]): Promise<GroupOutcome> {
   const { streamId } = events[0]!;
   assertConsecutive(events);
   try {
     const result = await target.append(streamId, events.map(toNewEvent), expectedBefore(events[0]!));
-    return { appended: result.appended ? events.length : 0 };
+    return result.appended ? { appended: events.length, position: result.position } : { appended: 0 };
   } catch (error) {
     if (!(error instanceof WrongExpectedRevisionError)) throw error;
     return appendRemainder(target, events, error);
@@ -130,7 +142,7 @@ async function copyGroup(target: EventStore, events: readonly RecordedEvent[]): 
 }
 
 /** The target is past the group's start: the part it holds must be exactly the group's head; append the rest. */
-async function appendRemainder(target: EventStore, events: readonly RecordedEvent[], cause: WrongExpectedRevisionError): Promise<{ appended: number }> {
+async function appendRemainder(target: EventStore, events: readonly RecordedEvent[], cause: WrongExpectedRevisionError): Promise<GroupOutcome> {
   const first = events[0]!;
   const last = events.at(-1)!;
   const held = await target.readStream(first.streamId, { fromRevision: first.revision, toRevision: last.revision });
@@ -155,7 +167,7 @@ async function appendRemainder(target: EventStore, events: readonly RecordedEven
   const rest = events.slice(held.length);
   if (rest.length === 0) return { appended: 0 };
   const result = await target.append(first.streamId, rest.map(toNewEvent), expectedBefore(rest[0]!));
-  return { appended: result.appended ? rest.length : 0 };
+  return result.appended ? { appended: rest.length, position: result.position } : { appended: 0 };
 }
 
 function expectedBefore(event: RecordedEvent): ExpectedRevision {

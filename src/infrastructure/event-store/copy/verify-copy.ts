@@ -51,16 +51,39 @@ export interface VerifyCopyOptions {
   sourceUntil?: bigint;
   /** Streams only the target has are not a mismatch (a shared KurrentDB test server); they are left out of the target's summary. */
   allowExtraTargetStreams?: boolean;
+  /**
+   * The copy's newest target position (CopyResult.targetPosition): reading waits until the target
+   * shows it. A PostgreSQL store shows an event only once every older transaction of its server
+   * has ended, so a long transaction elsewhere on that server would otherwise look like a lost event.
+   */
+  targetVisibleAt?: bigint;
+  /** How long to wait for that. Default 60 s. */
+  visibilityTimeoutMs?: number;
   batchSize?: number;
 }
 
+/** The target did not show the copy's newest event in time. */
+export class TargetNotVisibleError extends Error {
+  override readonly name = 'TargetNotVisibleError';
+}
+
 const MAX_LISTED = 20;
+const DEFAULT_VISIBILITY_TIMEOUT_MS = 60_000;
+const VISIBILITY_POLL_MS = 50;
 const DEFAULT_BATCH_SIZE = 2_000;
 const EMPTY = Buffer.alloc(32);
 
 export async function verifyCopy(options: VerifyCopyOptions): Promise<VerifyResult> {
   const started = performance.now();
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (options.targetVisibleAt !== undefined) {
+    const timeoutMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS;
+    if (!(await waitUntilVisible(options.target, options.targetVisibleAt, timeoutMs))) {
+      throw new TargetNotVisibleError(
+        `the target does not show position ${options.targetVisibleAt} after ${timeoutMs} ms: a transaction older than the copy's appends is still open on its server (pg_stat_activity); verify again with --verify-only once it has ended`,
+      );
+    }
+  }
   const [source, target] = await Promise.all([digestStore(options.source, { until: options.sourceUntil, batchSize }), digestStore(options.target, { batchSize })]);
   const mismatches: StreamMismatch[] = [];
   let mismatchCount = 0;
@@ -87,6 +110,17 @@ export async function verifyCopy(options: VerifyCopyOptions): Promise<VerifyResu
     mismatches,
     elapsedMs: performance.now() - started,
   };
+}
+
+/** Waits until `store` reads up to `position` (its head is there or past it); false on timeout. */
+export async function waitUntilVisible(store: EventStore, position: bigint, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const head = await store.headPosition();
+    if (head !== undefined && head >= position) return true;
+    if (performance.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, VISIBILITY_POLL_MS));
+  }
 }
 
 /** Every stream's digest, reading the store in its global order (each stream's events come in revision order). */
