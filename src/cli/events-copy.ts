@@ -12,6 +12,7 @@ import { CheckpointFile } from '../infrastructure/event-store/copy/checkpoint-fi
 import { type CopyProgress, type CopyResult, copyEvents } from '../infrastructure/event-store/copy/copy-events';
 import { type VerifyResult, verifyCopy } from '../infrastructure/event-store/copy/verify-copy';
 import { eventStoreAtUrl, eventStoreKind, redactUrl } from '../infrastructure/event-store/event-store-url';
+import { PostgresEventStore } from '../infrastructure/event-store/postgres/postgres-event-store';
 
 const USAGE = `usage: npm run events:copy -- --from <url> --to <url> [options]
   --from <url>              source: postgres://... (schema event_store) or kurrentdb:// / esdb:// ...
@@ -48,6 +49,8 @@ interface Summary {
     eventsPerSecond: number;
   };
   verification?: VerifyResult;
+  /** The source has committed events the copy could not see yet (an open transaction on its server). */
+  heldBack?: boolean;
 }
 
 async function main(): Promise<number> {
@@ -122,6 +125,10 @@ async function main(): Promise<number> {
         print(summary, values.json);
         return EXIT_ERROR;
       }
+      // PostgreSQL shows an event only once every older transaction has ended: say when some wait behind one.
+      if (source instanceof PostgresEventStore && (await source.hasEventsAfter(copied.position ?? -1n))) {
+        summary.heldBack = true;
+      }
     } else {
       sourceUntil = await source.headPosition();
     }
@@ -170,6 +177,9 @@ function print(summary: Summary, json: boolean): void {
     console.log(`  resumed     ${copy.resumedFrom === null ? 'no (from the beginning)' : `after source position ${copy.resumedFrom}`}`);
     console.log(`  checkpoint  ${summary.checkpoint} (source position ${copy.position ?? 'none'})`);
     if (copy.aborted) console.log(paint('yellow', '  interrupted: run the same command again to resume'));
+    if (summary.heldBack) {
+      console.log(paint('yellow', '  the source has newer events not readable yet (a transaction is open on its server): run the same command again'));
+    }
   }
   const check = summary.verification;
   if (!check) return;
