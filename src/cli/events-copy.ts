@@ -51,6 +51,8 @@ interface Summary {
   verification?: VerifyResult;
   /** The source has committed events the copy could not see yet (an open transaction on its server). */
   heldBack?: boolean;
+  /** The target's newest readable position: where checkpoints of subscribers (pricing) go after a move. */
+  targetHead?: string | null;
 }
 
 async function main(): Promise<number> {
@@ -143,6 +145,8 @@ async function main(): Promise<number> {
         targetVisibleAt,
       });
     }
+    const head = await target.headPosition();
+    summary.targetHead = head === undefined ? null : String(head);
     print(summary, values.json);
     return summary.verification && !summary.verification.ok ? EXIT_MISMATCH : 0;
   } finally {
@@ -181,6 +185,7 @@ function print(summary: Summary, json: boolean): void {
       console.log(paint('yellow', '  the source has newer events not readable yet (a transaction is open on its server): run the same command again'));
     }
   }
+  if (summary.targetHead !== undefined) console.log(`  target head ${summary.targetHead ?? 'none (empty)'} (the new store's position of its newest event)`);
   const check = summary.verification;
   if (!check) return;
   const side = (label: string, store: VerifyResult['source']) =>
