@@ -3,6 +3,7 @@ import { migrateDatabase } from '../src/infrastructure/database/data-source';
 import { CRM_ORDERS_PAGE } from '../src/modules/crm/orders-list/crm-orders-list.queries';
 import { CHANGES_SINCE, DASHBOARD_PAGE } from '../src/modules/mes/dashboard/dashboard.queries';
 import { SHOP_MY_ORDERS_PAGE } from '../src/modules/shop/orders-list/shop-orders-list.queries';
+import { OVERDUE_COUNTS, OVERDUE_ORDERS } from '../src/modules/support/stuck/stuck-orders.repository';
 import { EVENTS_OF_REQUEST } from '../src/projections/read-models';
 import { ORDER_STATUSES } from '../src/shared/order-lifecycle';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
@@ -117,6 +118,17 @@ describe('orders_current query plans', () => {
     const all = await plan(SHOP_MY_ORDERS_PAGE, ['cust-big', 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 21]);
     expectIndexOnly(all, 'orders_current_customer_idx');
     expect(all.filter((node) => node['Node Type'] === 'Sort')).toEqual([]);
+  });
+
+  it('support stuck scan: an index range per status on (status, status_changed_at), oldest first; the counts too', async () => {
+    const now = new Date().toISOString();
+    const statuses = ['SUBMITTED', 'PRICE_CALCULATED', 'MANUFACTURING_APPROVED'];
+    const slas = ['3600000', '86400000', '600000'];
+    expectIndexOnly(await plan(OVERDUE_ORDERS, [statuses, slas, now, 50]), 'orders_current_dashboard_idx');
+    // A count may use a bitmap over the same index range; it still never reads the whole table.
+    const counts = await plan(OVERDUE_COUNTS, [statuses, slas, now]);
+    expect(counts.filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
+    expect(new Set(counts.filter((node) => node['Index Name'] !== undefined).map((node) => node['Index Name']))).toEqual(new Set(['orders_current_dashboard_idx']));
   });
 
   it('SSE replay: changes after a position through the position index', async () => {

@@ -5,6 +5,7 @@ import { migrateDatabase } from '../src/infrastructure/database/data-source';
 import type { NewEvent, RecordedEvent } from '../src/infrastructure/event-store/event-store.port';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
 import { OrdersCurrentReadModel } from '../src/projections/read-models/orders-current/orders-current.read-model';
+import { rebuildReadModels } from '../src/projections/rebuild/rebuild';
 import { Projector, type ProjectorObserver, type ProjectorRole } from '../src/projections/runtime/projector';
 import type { ApplyResult, ReadModel, SqlClient } from '../src/projections/runtime/read-model';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
@@ -219,6 +220,45 @@ describe('projector runtime (PostgreSQL)', () => {
     projector([new OrdersCurrentReadModel(), new EventLogReadModel()]).start();
     await caughtUp();
     await expectExactlyOnce([...first, ...second]);
+  });
+
+  it("refuses a checkpoint of another event store or past the head (it would skip or repeat events), until a rebuild makes it this store's", async () => {
+    const first = await appendOrders(3);
+    const one = projector([new OrdersCurrentReadModel()]);
+    one.start();
+    const head = await caughtUp();
+    await one.stop();
+    const tag = async () =>
+      (await sql.query<{ event_store: string | null }>(`SELECT event_store FROM projection_checkpoints WHERE projection = 'read-models'`)).rows[0]?.event_store;
+    expect(await tag()).toBe('postgres');
+
+    // The site switched stores: the row says another store recorded this position.
+    await sql.query(`UPDATE projection_checkpoints SET event_store = 'kurrentdb'`);
+    const second = await appendOrders(2);
+    const warnings: string[] = [];
+    const refusing = new Projector({
+      connectionString: database.url,
+      eventStore: store,
+      readModels: [new OrdersCurrentReadModel()],
+      standbyRetryMs: 100,
+      logger: { log: () => undefined, warn: (message) => void warnings.push(message) },
+    });
+    projectors.push(refusing);
+    refusing.start();
+    await waitFor('the refusal', () => warnings.find((message) => message.includes("recorded on the 'kurrentdb' event store, but this app now runs on 'postgres'")));
+    expect(await checkpoint()).toBe(head);
+
+    // This store's tag, but a position it never reached (a restored or different store).
+    await sql.query(`UPDATE projection_checkpoints SET event_store = 'postgres', position = position + 1000000000000`);
+    await waitFor('the refusal past the head', () => warnings.find((message) => message.includes('lies past the newest event')));
+    expect(await checkpoint()).toBe(head + 1_000_000_000_000n);
+
+    // The remedy: a rebuild from this store resets the checkpoint and its tag; the projector then resumes by itself.
+    await rebuildReadModels({ connectionString: database.url, eventStore: store, readModels: [new OrdersCurrentReadModel()] });
+    expect(await tag()).toBe('postgres');
+    await caughtUp();
+    const rows = await sql.query<{ count: string }>('SELECT count(*)::text AS count FROM orders_current');
+    expect(rows.rows[0]!.count).toBe(String(first.length + second.length));
   });
 
   it('parks poison events (an unreadable event, a value PostgreSQL refuses, a read model that throws) and applies every other event exactly once', async () => {

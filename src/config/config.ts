@@ -32,9 +32,24 @@ const EnvSchema = z.object({
   METRICS_HOST: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  /** Read replicas (streaming standbys), comma-separated: lists, the dashboard, the stuck scan and history read there. */
+  DATABASE_READ_URL: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
+    )
+    .pipe(z.array(url(['postgres:', 'postgresql:'])).max(16))
+    .optional(),
+  /** A replica further behind than this is not read from until it catches up (its reads go to the primary). */
+  READ_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   DB_POOL_SIZE: positiveInt.max(500).default(20),
   EMBEDDED_POSTGRES_PORT: port.default(54_329),
   EVENTSTORE_URL: url(['kurrentdb:', 'esdb:', 'kurrentdb+discover:', 'esdb+discover:', 'kdb:', 'kdb+discover:']).optional(),
+  /** KurrentDB: deadline of one read (the client sets none on reads); a stalled read answers 503 instead of hanging. */
+  EVENTSTORE_READ_DEADLINE_MS: positiveInt.max(600_000).default(10_000),
   S3_ENDPOINT: url(['http:', 'https:']).optional(),
   S3_ACCESS_KEY: z.string().min(1).optional(),
   S3_SECRET_KEY: z.string().min(1).optional(),
@@ -173,8 +188,17 @@ export interface AppConfig {
   /** Prometheus's own listener: /metrics is never served on the public one. */
   metrics: { port: number; host: string };
   dataDir: string;
-  database: { url: string | undefined; poolSize: number; statementTimeoutMs: number; embeddedPort: number; embeddedDataDir: string };
-  eventStore: { adapter: 'postgres' } | { adapter: 'kurrentdb'; url: string };
+  database: {
+    url: string | undefined;
+    /** Streaming replicas for reads that may lag (lists, dashboard, stuck scan, history); empty: all reads on the primary. */
+    readReplicaUrls: string[];
+    readReplicaMaxLagMs: number;
+    poolSize: number;
+    statementTimeoutMs: number;
+    embeddedPort: number;
+    embeddedDataDir: string;
+  };
+  eventStore: { adapter: 'postgres' } | { adapter: 'kurrentdb'; url: string; readDeadlineMs: number };
   blobStorage: { adapter: 'filesystem'; rootDir: string } | { adapter: 'minio'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string };
   auth: {
     jwtSecret: string | undefined;
@@ -271,12 +295,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     dataDir,
     database: {
       url: env.DATABASE_URL,
+      readReplicaUrls: env.DATABASE_READ_URL ?? [],
+      readReplicaMaxLagMs: env.READ_REPLICA_MAX_LAG_MS,
       poolSize: env.DB_POOL_SIZE,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       embeddedPort: env.EMBEDDED_POSTGRES_PORT,
       embeddedDataDir: resolve(dataDir, 'postgres'),
     },
-    eventStore: env.EVENTSTORE_URL ? { adapter: 'kurrentdb', url: env.EVENTSTORE_URL } : { adapter: 'postgres' },
+    eventStore: env.EVENTSTORE_URL ? { adapter: 'kurrentdb', url: env.EVENTSTORE_URL, readDeadlineMs: env.EVENTSTORE_READ_DEADLINE_MS } : { adapter: 'postgres' },
     blobStorage: env.S3_ENDPOINT
       ? {
           adapter: 'minio',

@@ -32,11 +32,19 @@ describe('loadConfig', () => {
       S3_ACCESS_KEY: 'minio',
       S3_SECRET_KEY: 'minio-secret',
     });
-    expect(config.eventStore).toEqual({ adapter: 'kurrentdb', url: 'kurrentdb://localhost:2113?tls=false' });
+    expect(config.eventStore).toEqual({ adapter: 'kurrentdb', url: 'kurrentdb://localhost:2113?tls=false', readDeadlineMs: 10_000 });
     expect(config.blobStorage).toMatchObject({ adapter: 'minio', endpoint: 'http://127.0.0.1:9000', bucket: 'alexandrite-models' });
   });
 
+  it('reads one or more read replicas, and their lag limit', () => {
+    expect(loadConfig({}).database).toMatchObject({ readReplicaUrls: [], readReplicaMaxLagMs: 5_000 });
+    const config = loadConfig({ DATABASE_READ_URL: 'postgres://app@replica-1:5432/a, postgres://app@replica-2:5432/a', READ_REPLICA_MAX_LAG_MS: '1500' });
+    expect(config.database).toMatchObject({ readReplicaUrls: ['postgres://app@replica-1:5432/a', 'postgres://app@replica-2:5432/a'], readReplicaMaxLagMs: 1_500 });
+  });
+
   it.each([
+    [{ DATABASE_READ_URL: 'postgres://app@replica-1/a,mysql://x' }, /DATABASE_READ_URL/],
+    [{ READ_REPLICA_MAX_LAG_MS: '-1' }, /READ_REPLICA_MAX_LAG_MS/],
     [{ PORT: 'eighty' }, /PORT: .*got "eighty"/],
     [{ PORT: '70000' }, /PORT:/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a URL with protocol postgres: or postgresql: \(got "<redacted>"\)/],

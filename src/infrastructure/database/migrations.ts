@@ -9,6 +9,8 @@ import { EventStoreAppendV21763900008000 } from '../event-store/postgres/migrati
 import { ParkedEvents1763900009000 } from '../event-consumers/migrations/1763900009000-ParkedEvents';
 import { RequestEventsReadModel1763900009200 } from '../../projections/read-models/migrations/1763900009200-RequestEventsReadModel';
 import { PartnerApiKeys1763900007000 } from '../../modules/partner/api-keys/migrations/1763900007000-PartnerApiKeys';
+import { CheckpointEventStore1763900022000 } from '../../projections/read-models/migrations/1763900022000-CheckpointEventStore';
+import { PricingCheckpointEventStore1763900022100 } from '../../modules/pricing/migrations/1763900022100-PricingCheckpointEventStore';
 
 /**
  * Every migration of the app, oldest first. Each module owns its tables and
@@ -26,4 +28,6 @@ export const ALL_MIGRATIONS: Array<new () => MigrationInterface> = [
   ParkedEvents1763900009000,
   IdempotencySeedAndLock1763900009100,
   RequestEventsReadModel1763900009200,
+  CheckpointEventStore1763900022000,
+  PricingCheckpointEventStore1763900022100,
 ];

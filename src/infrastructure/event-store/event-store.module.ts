@@ -1,19 +1,32 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppSettings } from '../../config/app-settings';
+import { ReadReplicas } from '../database/read-replicas/read-replicas';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { InstrumentedEventStore } from '../observability/instrumented-event-store';
+import { eventStoreEventsDropped } from '../observability/metrics/event-store-metrics';
 import { EventStore } from './event-store.port';
 import { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 import { PostgresEventStore } from './postgres/postgres-event-store';
 
-/** The one place that picks the event store adapter: KurrentDB when EVENTSTORE_URL is set, else PostgreSQL. */
-export function createEventStore(settings: AppSettings): EventStore {
+/**
+ * The one place that picks the event store adapter: KurrentDB when EVENTSTORE_URL is set, else PostgreSQL
+ * (whose read replicas, when configured, answer the reads that may lag).
+ */
+export function createEventStore(settings: AppSettings, replicas?: ReadReplicas): EventStore {
   const { eventStore, database } = settings.config;
-  if (eventStore.adapter === 'kurrentdb') return new KurrentDbEventStore({ connectionString: eventStore.url });
+  if (eventStore.adapter === 'kurrentdb') {
+    return new KurrentDbEventStore({
+      connectionString: eventStore.url,
+      readDeadlineMs: eventStore.readDeadlineMs,
+      logger: new Logger('EventStore'),
+      onEventDropped: (dropped) => eventStoreEventsDropped.inc({ reason: dropped.reason }),
+    });
+  }
   return new PostgresEventStore({
     connectionString: settings.databaseUrl,
     poolSize: Math.max(4, Math.floor(database.poolSize / 2)),
     statementTimeoutMs: database.statementTimeoutMs,
+    ...(replicas?.configured ? { replicaReads: replicas } : {}),
     logger: new Logger('EventStore'),
   });
 }
@@ -21,7 +34,13 @@ export function createEventStore(settings: AppSettings): EventStore {
 @Global()
 @Module({
   // Every append is timed, counted and traced, whichever adapter was picked.
-  providers: [{ provide: EventStore, inject: [AppSettings], useFactory: (settings: AppSettings) => new InstrumentedEventStore(createEventStore(settings)) }],
+  providers: [
+    {
+      provide: EventStore,
+      inject: [AppSettings, ReadReplicas],
+      useFactory: (settings: AppSettings, replicas: ReadReplicas) => new InstrumentedEventStore(createEventStore(settings, replicas)),
+    },
+  ],
   exports: [EventStore],
 })
 export class EventStoreModule implements OnModuleInit, OnApplicationShutdown {

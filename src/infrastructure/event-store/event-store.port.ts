@@ -10,6 +10,28 @@
  *   not dense: use them as checkpoints, not as counters.
  * - `readAll` and `subscribeToAll` deliver events in the global order and
  *   never skip an event, even when concurrent appends commit out of order.
+ * - A store that cannot answer (down, failing over, too slow) throws
+ *   EventStoreUnavailableError: the caller answers 503 and retries later.
+ *
+ * Where the adapters differ (the contract suite states it per adapter,
+ * test/contract/event-store.contract.ts, EVENT_STORE_GUARANTEES):
+ * - `'any'`: PostgreSQL serialises appends to a stream and never refuses
+ *   one. KurrentDB turns 'any' into the revision it just read (so the id
+ *   check and the append cannot be split by another writer) and re-reads
+ *   when another writer got in between; after 10 such attempts
+ *   (MAX_ANY_ATTEMPTS) it throws WrongExpectedRevisionError like a stale
+ *   revision would. Callers already retry on it (re-decide).
+ * - `appended: false`: exact on PostgreSQL (a unique event id). Best-effort
+ *   on KurrentDB: a repeat is recognised among the stream's newest 1,000
+ *   events; and an append whose outcome was unknown (connection lost, commit
+ *   timed out) and whose events were then found reports `appended: true`,
+ *   since it cannot tell its own write from a concurrent retry's. An
+ *   unknown outcome whose events never show up within the checks is an
+ *   EventStoreUnavailableError, and a write landing even later is possible.
+ * - KurrentDB sees only `order-` streams in `readAll`, `subscribeToAll` and
+ *   `headPosition`, skips events there it did not write (no metadata of
+ *   ours), and refuses events of explicit transactions (shared commit
+ *   positions) rather than page through them.
  */
 
 export type ActorRole = 'customer' | 'seller' | 'operator' | 'support' | 'admin' | 'partner' | 'carrier' | 'pricing' | 'system';
@@ -65,6 +87,11 @@ export interface ReadStreamOptions {
   fromRevision?: bigint;
   /** Inclusive. */
   toRevision?: bigint;
+  /**
+   * The reader accepts an answer that may miss the newest appends (support's history): an adapter with
+   * read replicas may serve it there, within their lag limit. Never for deciding a command.
+   */
+  mayLag?: boolean;
 }
 
 export interface ReadAllOptions {

@@ -149,7 +149,9 @@ describe('deployment manifests (docker/)', () => {
   describe('Kubernetes (docker/k8s)', () => {
     const kustomization = parse(read('docker/k8s/kustomization.yml')) as { resources: string[]; namespace: string };
     const kustomizationNamespace = kustomization.namespace;
-    const resources = kustomization.resources.flatMap((file) => yamlDocuments(`docker/k8s/${file}`));
+    const allResources = kustomization.resources.flatMap((file) => yamlDocuments(`docker/k8s/${file}`));
+    // The app's own resources (its PostgreSQL cluster included); the KurrentDB cluster is checked on its own below.
+    const resources = allResources.filter((resource) => resource.metadata?.labels?.['app.kubernetes.io/name'] === 'alexandrite');
     const byKind = (kind: string) => resources.find((resource) => resource.kind === kind) as Record<string, any>;
     const configMap = byKind('ConfigMap');
     const secret = yamlDocuments('docker/k8s/secret.example.yml')[0] as Record<string, any>;
@@ -174,9 +176,8 @@ describe('deployment manifests (docker/)', () => {
     it('ConfigMap plus the Secret it references make a valid production configuration, with only variables the app reads', () => {
       expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }]);
       const environment = { ...configMap.data, ...secret.stringData, ...containerEnvironment() } as Record<string, string>;
-      // PGPASSWORD is libpq's (node-postgres reads it); DATABASE_READ_URL is read by the replica routing (issue 16, item 1).
+      // PGPASSWORD is libpq's: node-postgres reads it for DATABASE_READ_URL, which carries no password.
       delete environment.PGPASSWORD;
-      delete environment.DATABASE_READ_URL;
       expect(Object.keys(environment).filter((name) => !isKnown(known, name))).toEqual([]);
       expect(loadConfig(environment)).toMatchObject({ env: 'production', log: { format: 'json' } });
       // Secrets stay out of the ConfigMap.
@@ -200,6 +201,70 @@ describe('deployment manifests (docker/)', () => {
         'prometheus.io/path': '/metrics',
       });
       expect(byKind('Service').spec.ports.map((port: { targetPort: string }) => port.targetPort)).toEqual(['http']);
+    });
+
+    describe('KurrentDB (kurrentdb.yml)', () => {
+      const kurrentdb = yamlDocuments('docker/k8s/kurrentdb.yml');
+      const ofKind = (kind: string) => kurrentdb.filter((resource) => resource.kind === kind);
+      const statefulSet = ofKind('StatefulSet')[0] as Record<string, any>;
+      const node = statefulSet.spec.template.spec.containers[0];
+      const env = Object.fromEntries((node.env as Array<{ name: string; value?: string; valueFrom?: unknown }>).map((entry) => [entry.name, entry.value ?? entry.valueFrom]));
+      const credentials = yamlDocuments('docker/k8s/secret.example.yml').find((document) => document.metadata.name === 'kurrentdb-credentials') as Record<string, any>;
+      const eventStoreUrl = new URL(secret.stringData.EVENTSTORE_URL as string);
+      const namespace = (parse(read('docker/k8s/kustomization.yml')) as { namespace: string }).namespace;
+
+      it('is deployed with the app, as a 3-node cluster behind a headless Service', () => {
+        expect(kustomization.resources).toContain('kurrentdb.yml');
+        expect(statefulSet.spec.replicas).toBe(3);
+        expect(env.KURRENTDB_CLUSTER_SIZE).toBe('3');
+        const service = ofKind('Service').find((candidate) => candidate.metadata.name === statefulSet.spec.serviceName) as Record<string, any>;
+        expect(service.spec.clusterIP).toBe('None');
+        expect(service.spec.selector).toEqual(statefulSet.spec.template.metadata.labels);
+        expect(env.KURRENTDB_CLUSTER_DNS).toBe(`${service.metadata.name}.${namespace}.svc.cluster.local`);
+      });
+
+      it('is secure: TLS with certificates from a Secret, built-in passwords from the credentials Secret, no projections, a pinned image', () => {
+        expect(env.KURRENTDB_INSECURE).toBeUndefined();
+        expect(env.KURRENTDB_CERTIFICATE_FILE).toMatch(/^\/etc\/kurrentdb\/tls\//);
+        expect(node.readinessProbe.httpGet.scheme).toBe('HTTPS');
+        const certificate = ofKind('Certificate').find((candidate) => candidate.spec.commonName === env.KURRENTDB_CERTIFICATE_RESERVED_NODE_COMMON_NAME) as Record<string, any>;
+        expect(certificate.spec.dnsNames).toContain(`*.${statefulSet.spec.serviceName}.${namespace}.svc.cluster.local`);
+        const tlsVolume = statefulSet.spec.template.spec.volumes.find((volume: { name: string }) => volume.name === 'tls');
+        expect(tlsVolume.secret.secretName).toBe(certificate.spec.secretName);
+        expect(env.KURRENTDB_DEFAULT_ADMIN_PASSWORD).toEqual({ secretKeyRef: { name: credentials.metadata.name, key: 'ADMIN_PASSWORD' } });
+        expect(env.KURRENTDB_DEFAULT_OPS_PASSWORD).toEqual({ secretKeyRef: { name: credentials.metadata.name, key: 'OPS_PASSWORD' } });
+        expect(env.KURRENTDB_RUN_PROJECTIONS).toBe('None');
+        expect(env.KURRENTDB_START_STANDARD_PROJECTIONS).toBe('false');
+        expect(Object.keys(env).filter((name) => name.includes('ATOM_PUB'))).toEqual([]);
+        expect(node.image).toMatch(/:25\.1\.1$/);
+      });
+
+      it("gives the app discovery, TLS verified with the cluster's CA, the leader, and the user the bootstrap Job creates", () => {
+        expect(eventStoreUrl.protocol).toBe('kurrentdb+discover:');
+        expect(eventStoreUrl.hostname).toBe(`${statefulSet.spec.serviceName}.${namespace}.svc.cluster.local`);
+        expect(eventStoreUrl.searchParams.get('tls')).toBe('true');
+        expect(eventStoreUrl.searchParams.get('nodePreference')).toBe('leader');
+        expect(eventStoreUrl.username).toBe('alexandrite');
+        expect(eventStoreUrl.password).toBe(credentials.stringData.APP_PASSWORD);
+        const caFile = eventStoreUrl.searchParams.get('tlsCAFile')!;
+        const mount = container.volumeMounts.find((candidate: { mountPath: string }) => caFile.startsWith(`${candidate.mountPath}/`));
+        const volume = deployment.spec.template.spec.volumes.find((candidate: { name: string }) => candidate.name === mount.name);
+        expect(volume.secret).toEqual({ secretName: 'kurrentdb-tls', items: [{ key: 'ca.crt', path: caFile.slice(mount.mountPath.length + 1) }] });
+        const script = (ofKind('ConfigMap')[0] as Record<string, any>).data['bootstrap.mjs'] as string;
+        expect(script).toContain("loginName: 'alexandrite'");
+        expect(script).toContain("setStreamMetadata('$all', { acl: { readRoles: ['$admins', 'alexandrite'] } })");
+        const job = ofKind('Job')[0] as Record<string, any>;
+        const jobEnv = job.spec.template.spec.containers[0].env as Array<{ name: string; valueFrom?: unknown }>;
+        expect(jobEnv.find((entry) => entry.name === 'APP_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: credentials.metadata.name, key: 'APP_PASSWORD' } });
+      });
+
+      it('compose runs the same pinned release, without projections or the deprecated AtomPub setting', () => {
+        const compose = (parse(read('docker/compose.yml')) as Record<string, any>).services.kurrentdb;
+        expect(compose.image).toBe(node.image);
+        expect(compose.environment.KURRENTDB_RUN_PROJECTIONS).toBe('None');
+        expect(compose.environment.KURRENTDB_START_STANDARD_PROJECTIONS).toBe('false');
+        expect(Object.keys(compose.environment).filter((name) => name.includes('ATOM_PUB'))).toEqual([]);
+      });
     });
 
     it('selects the same pods from the Service, PDB and HPA', () => {

@@ -3,7 +3,7 @@ import { isPoisonFailure } from '../../infrastructure/event-consumers/consumer-f
 import { OPEN_POSITIONS, PARK_EVENT, parkValues, RESOLVE_POSITIONS, SKIPPED_POSITIONS } from '../../infrastructure/event-consumers/parked-events.queries';
 import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 import { applyIsolating, type ParkedFailure } from '../runtime/apply-batch';
-import { LOCK_CHECKPOINT, READ_MODELS_PROJECTION, SET_CHECKPOINT, TRY_REBUILD_LOCK } from '../runtime/checkpoint.queries';
+import { LOCK_CHECKPOINT, READ_MODELS_PROJECTION, SET_CHECKPOINT, TAG_CHECKPOINT, TRY_REBUILD_LOCK } from '../runtime/checkpoint.queries';
 import type { ReadModel, SqlClient } from '../runtime/read-model';
 
 /** Suffix of the tables a rebuild fills before it swaps them in. */
@@ -133,7 +133,10 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       await client.query({ ...LOCK_CHECKPOINT, values: [projection] });
       await replay(undefined, true);
       for (const model of options.readModels) await swapTables(client, model);
-      if (position !== null) await client.query({ ...SET_CHECKPOINT, values: [projection, String(position)] });
+      // An empty store leaves no checkpoint: the old one may be another store's (a switched store's remedy is a rebuild).
+      await client.query({ ...SET_CHECKPOINT, values: [projection, position === null ? null : String(position)] });
+      // The rebuilt tables and the checkpoint now come from this store.
+      await client.query({ ...TAG_CHECKPOINT, values: [projection, options.eventStore.adapterName] });
       await recordParking(client, projection, parked);
     });
     const elapsedMs = performance.now() - started;

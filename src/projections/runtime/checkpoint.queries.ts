@@ -19,11 +19,22 @@ export const RELEASE_LEADER_LOCK = `SELECT pg_advisory_unlock(${LOCK_CLASS}, has
 /** $1 projection. One rebuild at a time (the live projector does not take this one). */
 export const TRY_REBUILD_LOCK = `SELECT pg_try_advisory_lock(${LOCK_CLASS}, hashtext($1::text || ':rebuild')) AS locked`;
 
-export const ENSURE_CHECKPOINT = `INSERT INTO projection_checkpoints (projection, position) VALUES ($1::text, NULL) ON CONFLICT (projection) DO NOTHING`;
+/** $1 projection, $2 event store (adapter name). */
+export const ENSURE_CHECKPOINT = `INSERT INTO projection_checkpoints (projection, position, event_store) VALUES ($1::text, NULL, $2::text) ON CONFLICT (projection) DO NOTHING`;
 
 export const READ_CHECKPOINT = {
-  name: 'projection_checkpoint_read_v1',
-  text: `SELECT position::text AS position FROM projection_checkpoints WHERE projection = $1::text`,
+  name: 'projection_checkpoint_read_v2',
+  text: `SELECT position::text AS position, event_store FROM projection_checkpoints WHERE projection = $1::text`,
+};
+
+/**
+ * $1 projection, $2 event store. Run once the checkpoint was found to
+ * belong to this store (or to have no position yet): from then on its
+ * positions are this store's. A rebuild runs it with the swap.
+ */
+export const TAG_CHECKPOINT = {
+  name: 'projection_checkpoint_tag_v1',
+  text: `UPDATE projection_checkpoints SET event_store = $2::text WHERE projection = $1::text AND event_store IS DISTINCT FROM $2::text`,
 };
 
 /**

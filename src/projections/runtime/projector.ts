@@ -2,9 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import type { EventStore, RecordedEvent, Subscription } from '../../infrastructure/event-store/event-store.port';
 import { withEventBatchSpan } from '../../infrastructure/observability/tracing/event-trace';
+import { assertCheckpointBelongs } from '../../infrastructure/event-consumers/checkpoint-store';
 import { describeFailure } from '../../infrastructure/event-consumers/consumer-failure';
 import { applyBatch, CheckpointMovedError, type ParkedFailure } from './apply-batch';
-import { ENSURE_CHECKPOINT, READ_CHECKPOINT, READ_MODELS_PROJECTION, RELEASE_LEADER_LOCK, TRY_LEADER_LOCK } from './checkpoint.queries';
+import { ENSURE_CHECKPOINT, READ_CHECKPOINT, READ_MODELS_PROJECTION, RELEASE_LEADER_LOCK, TAG_CHECKPOINT, TRY_LEADER_LOCK } from './checkpoint.queries';
 import type { ReadModel } from './read-model';
 
 export type ProjectorRole = 'starting' | 'standby' | 'leader' | 'stopped';
@@ -138,12 +139,23 @@ export class Projector {
   }
 
   private async lead(client: Client): Promise<void> {
-    await client.query(ENSURE_CHECKPOINT, [this.projection]);
+    const store = this.options.eventStore.adapterName;
+    await client.query(ENSURE_CHECKPOINT, [this.projection, store]);
     this.options.observer?.roleChanged('leader');
     this.options.logger?.log('projector: leading');
     while (!this.stopping) {
-      const { rows } = await client.query<{ position: string | null }>({ ...READ_CHECKPOINT, values: [this.projection] });
+      const { rows } = await client.query<{ position: string | null; event_store: string | null }>({ ...READ_CHECKPOINT, values: [this.projection] });
       const checkpoint = rows[0]?.position == null ? null : BigInt(rows[0].position);
+      // Another store's position would skip or repeat events: refuse (logged, retried) until a rebuild or an operator fixes it.
+      assertCheckpointBelongs(
+        `projection '${this.projection}'`,
+        { position: checkpoint, eventStore: rows[0]?.event_store ?? null },
+        {
+          name: store,
+          head: checkpoint === null ? undefined : await this.options.eventStore.headPosition(),
+        },
+      );
+      await client.query({ ...TAG_CHECKPOINT, values: [this.projection, store] });
       try {
         await this.follow(client, checkpoint);
         return;

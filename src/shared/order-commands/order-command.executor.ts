@@ -110,9 +110,15 @@ export class OrderCommandExecutor {
     return { state, revision, events };
   }
 
-  /** Support's read: never refuses; the state skips the unreadable events, which are listed. */
-  async inspect(orderId: string, toRevision?: bigint): Promise<InspectedOrder> {
-    const events = await this.eventStore.readStream(orderStreamId(orderId), toRevision === undefined ? {} : { toRevision });
+  /**
+   * Support's read: never refuses; the state skips the unreadable events, which are listed. `mayLag`: a read
+   * replica may answer (history), and an order it does not know yet is looked for on the primary.
+   */
+  async inspect(orderId: string, toRevision?: bigint, { mayLag = false }: { mayLag?: boolean } = {}): Promise<InspectedOrder> {
+    const streamId = orderStreamId(orderId);
+    const range = toRevision === undefined ? {} : { toRevision };
+    let events = await this.eventStore.readStream(streamId, { ...range, mayLag });
+    if (mayLag && events.length === 0) events = await this.eventStore.readStream(streamId, range);
     let state = initialState();
     const unreadable: UnreadableEvent[] = [];
     for (const event of events) {

@@ -76,6 +76,11 @@ export interface EventStoreLogger {
   warn(message: string): void;
 }
 
+/** Runs a named read on a replica that keeps up, else on the primary (see infrastructure/database/read-replicas). */
+export interface ReplicaReads {
+  query<R extends object>(statement: { name: string; text: string }, values: unknown[]): Promise<R[]>;
+}
+
 export interface PostgresEventStoreOptions {
   connectionString: string;
   /** Connections for appends and reads; the LISTEN connection comes on top. Default 10. */
@@ -86,6 +91,8 @@ export interface PostgresEventStoreOptions {
   notifyDelayMs?: number;
   /** PostgreSQL statement_timeout of the pool's connections; absent or 0: none. */
   statementTimeoutMs?: number;
+  /** Read replicas of the same database (ReadReplicas): they answer readStream({ mayLag: true }). */
+  replicaReads?: ReplicaReads;
   logger?: EventStoreLogger;
 }
 
@@ -108,6 +115,7 @@ export class PostgresEventStore extends EventStore implements PollSource {
   private readonly notifier: AppendNotifier;
   private readonly logger: EventStoreLogger;
   private readonly pollIntervalMs: number;
+  private readonly replicaReads: ReplicaReads | undefined;
   private readonly subscriptions = new Set<PostgresSubscription>();
   private closed: Promise<void> | undefined;
 
@@ -115,6 +123,7 @@ export class PostgresEventStore extends EventStore implements PollSource {
     super();
     this.logger = options.logger ?? { warn: (message) => console.warn(message) };
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.replicaReads = options.replicaReads;
     this.pool = new Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? DEFAULT_POOL_SIZE,
@@ -155,7 +164,8 @@ export class PostgresEventStore extends EventStore implements PollSource {
     const from = options.fromRevision ?? 0n;
     const to = options.toRevision ?? LAST_REVISION;
     if (from > to) return [];
-    const rows = await this.query<EventRow>(READ_STREAM, [streamId, String(from), String(to)]);
+    const values = [streamId, String(from), String(to)];
+    const rows = options.mayLag && this.replicaReads ? await this.onReplica<EventRow>(READ_STREAM, values) : await this.query<EventRow>(READ_STREAM, values);
     return rows.map(toRecordedEvent);
   }
 
@@ -212,6 +222,14 @@ export class PostgresEventStore extends EventStore implements PollSource {
     await this.listener.close();
     await this.notifier.drain();
     await this.pool.end();
+  }
+
+  private async onReplica<Row extends object>(statement: { name: string; text: string }, values: unknown[]): Promise<Row[]> {
+    try {
+      return await this.replicaReads!.query<Row>(statement, values);
+    } catch (error) {
+      throw toEventStoreError(error);
+    }
   }
 
   private async query<Row extends object>(statement: string | { name: string; text: string }, values: unknown[]): Promise<Row[]> {

@@ -9,3 +9,10 @@ export const eventStoreAppendDuration = histogram(
   ['adapter', 'outcome'],
   [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
 );
+
+/** KurrentDB: events of `order-` streams skipped because they are not ours (another writer), by reason (not_json, no_metadata). */
+export const eventStoreEventsDropped = counter(
+  'alexandrite_event_store_events_dropped_total',
+  'Events of order streams the event store adapter skipped as not written by this app, by reason',
+  ['reason'],
+);

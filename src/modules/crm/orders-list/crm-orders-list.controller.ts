@@ -17,7 +17,7 @@ export class CrmOrdersListRepository {
 
   async page(statuses: OrderStatus[], cursor: KeysetPosition | undefined, limit: number): Promise<OrderListPage> {
     const before = cursor ?? KEYSET_END;
-    const rows = await this.database.query<ListRow>(CRM_ORDERS_PAGE, [statuses, before.at, before.id, limit + 1]);
+    const rows = await this.database.read<ListRow>(CRM_ORDERS_PAGE, [statuses, before.at, before.id, limit + 1]);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page.map(toListItem), nextCursor: rows.length > limit && last ? encodeCursor({ at: last.sort_key, id: last.order_id }) : null };

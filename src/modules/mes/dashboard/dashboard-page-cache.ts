@@ -1,10 +1,20 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { Lsn } from '../../../infrastructure/database/read-replicas/lsn';
 import { OrderChangeFeed } from '../../../projections/runtime/order-change-feed';
+import { ReadModelDatabase } from '../../../projections/runtime/read-model-database';
 
 /** Distinct queries kept (statuses x search x cursor x limit); the oldest is dropped beyond this. */
 const MAX_ENTRIES = 256;
 /** A safety net only: every committed projector batch already clears the cache. */
 const MAX_AGE_MS = 5_000;
+
+/** A position no replica has replayed: when the primary's position cannot be read, pages come from the primary. */
+const PRIMARY_ONLY: Lsn = 1n << 64n;
+
+/** Where the primary's WAL is now (ReadModelDatabase; a stand-in in unit tests). */
+export interface WalPositions {
+  positionNow(): Promise<Lsn | undefined>;
+}
 
 interface Entry<T> {
   value: Promise<T>;
@@ -25,6 +35,12 @@ interface Entry<T> {
  * or served from the cache. Concurrent requests for the same page share one
  * query. A query that started before a change is not kept after it: the
  * change clears the map, so its answer is delivered to its waiters only.
+ *
+ * With read replicas, a page must not be read from a replica that has not yet
+ * replayed the change that cleared the cache (it would be kept, stale, until
+ * the next change). So each clear takes the primary's WAL position, which is
+ * past that change's commit, and the loads that follow read only from a
+ * replica that has replayed that far (or from the primary).
  */
 @Injectable()
 export class DashboardPageCache implements OnModuleDestroy {
@@ -33,14 +49,24 @@ export class DashboardPageCache implements OnModuleDestroy {
   private hits = 0;
   private misses = 0;
 
-  constructor(private readonly feed: OrderChangeFeed) {}
+  /** The primary's position at the last clear: what a replica must have replayed for its pages to be kept. */
+  private mustHaveReplayed: Promise<Lsn | undefined> | undefined;
+
+  constructor(
+    private readonly feed: OrderChangeFeed,
+    @Inject(ReadModelDatabase) private readonly positions: WalPositions,
+  ) {}
 
   /** The cached answer for `key`, or `load()`'s (kept for the next callers until the read model changes). */
-  get<T>(key: string, load: () => Promise<T>): Promise<T> {
-    this.unsubscribe ??= this.feed.subscribe(() => this.entries.clear());
+  get<T>(key: string, load: (mustHaveReplayed: Lsn | undefined) => Promise<T>): Promise<T> {
+    if (!this.unsubscribe) {
+      this.unsubscribe = this.feed.subscribe(() => this.clear());
+      this.mustHaveReplayed = this.positionNow();
+    }
     if (!this.feed.listening) {
       this.misses++;
-      return load();
+      // Not kept: any replica within the lag limit may answer.
+      return load(undefined);
     }
     const now = Date.now();
     const entry = this.entries.get(key) as Entry<T> | undefined;
@@ -49,7 +75,7 @@ export class DashboardPageCache implements OnModuleDestroy {
       return entry.value;
     }
     this.misses++;
-    const value = load();
+    const value = this.mustHaveReplayed!.then(load);
     const stored: Entry<T> = { value, storedAt: now };
     this.entries.delete(key);
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
@@ -59,6 +85,15 @@ export class DashboardPageCache implements OnModuleDestroy {
       if (this.entries.get(key) === stored) this.entries.delete(key);
     });
     return value;
+  }
+
+  private clear(): void {
+    this.entries.clear();
+    this.mustHaveReplayed = this.positionNow();
+  }
+
+  private positionNow(): Promise<Lsn | undefined> {
+    return this.positions.positionNow().catch(() => PRIMARY_ONLY);
   }
 
   /** Hits and misses since start (for the benchmark and the tests). */

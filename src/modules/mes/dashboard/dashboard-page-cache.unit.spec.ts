@@ -14,6 +14,15 @@ class FeedStandIn {
   }
 }
 
+/** Stands in for the primary's WAL position: the test moves it, or makes reading it fail. */
+class PositionsStandIn {
+  position: bigint | undefined = undefined;
+  failing = false;
+  positionNow(): Promise<bigint | undefined> {
+    return this.failing ? Promise.reject(new Error('primary away')) : Promise.resolve(this.position);
+  }
+}
+
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: Error) => void } {
   let resolve!: (value: T) => void;
   let reject!: (error: Error) => void;
@@ -26,6 +35,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reje
 
 describe('DashboardPageCache', () => {
   let feed: FeedStandIn;
+  let positions: PositionsStandIn;
   let cache: DashboardPageCache;
   let queries: number;
   const query = (answer: string) => () => {
@@ -35,7 +45,8 @@ describe('DashboardPageCache', () => {
 
   beforeEach(() => {
     feed = new FeedStandIn();
-    cache = new DashboardPageCache(feed as unknown as OrderChangeFeed);
+    positions = new PositionsStandIn();
+    cache = new DashboardPageCache(feed as unknown as OrderChangeFeed, positions);
     queries = 0;
   });
 
@@ -99,5 +110,45 @@ describe('DashboardPageCache', () => {
     await cache.get('page-299', query('again'));
     await cache.get('page-0', query('again'));
     expect(queries).toBe(301);
+  });
+
+  it('after a change, loads only from a replica that has replayed the primary position taken after it', async () => {
+    const asked: Array<bigint | undefined> = [];
+    const load = (mustHaveReplayed: bigint | undefined) => {
+      asked.push(mustHaveReplayed);
+      return Promise.resolve(`page at ${String(mustHaveReplayed)}`);
+    };
+    positions.position = 100n;
+    expect(await cache.get('first', load)).toBe('page at 100');
+    positions.position = 250n; // the projector commits a batch; the primary's WAL moves on
+    feed.committed();
+    expect(await cache.get('first', load)).toBe('page at 250');
+    expect(await cache.get('other', load)).toBe('page at 250');
+    expect(asked).toEqual([100n, 250n, 250n]);
+  });
+
+  it('reads from the primary only when the primary position cannot be taken after a change', async () => {
+    const asked: Array<bigint | undefined> = [];
+    const load = (mustHaveReplayed: bigint | undefined) => {
+      asked.push(mustHaveReplayed);
+      return Promise.resolve('page');
+    };
+    positions.position = 100n;
+    await cache.get('first', load);
+    positions.failing = true;
+    feed.committed();
+    await cache.get('first', load);
+    expect(asked[1]).toBe(1n << 64n); // beyond any replica: ReadReplicas falls back to the primary
+  });
+
+  it('does not ask for a position while the change feed is down (nothing is kept then)', async () => {
+    feed.listening = false;
+    const asked: Array<bigint | undefined> = [];
+    await cache.get('first', (mustHaveReplayed) => {
+      asked.push(mustHaveReplayed);
+      return Promise.resolve('page');
+    });
+    expect(asked).toEqual([undefined]);
+    expect(cache.stats().entries).toBe(0);
   });
 });

@@ -74,7 +74,7 @@ export class MesDashboardController {
     };
     // parseStatusFilter already answers in lifecycle order without duplicates: one key per distinct filter.
     const key = JSON.stringify([pageQuery.statuses, pageQuery.search ?? null, pageQuery.cursor ?? null, pageQuery.limit]);
-    return this.pages.get(key, async () => JSON.stringify(await this.repository.page(pageQuery)));
+    return this.pages.get(key, async (mustHaveReplayed) => JSON.stringify(await this.repository.page(pageQuery, mustHaveReplayed)));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Lsn } from '../../../infrastructure/database/read-replicas/lsn';
 import { encodeCursor, type KeysetPosition, likePrefix } from '../../../infrastructure/http/list-query';
 import { KEYSET_START, type OrderListItem, toListItem } from '../../../projections/read-models/orders-current/orders-list';
 import { ReadModelDatabase } from '../../../projections/runtime/read-model-database';
@@ -30,19 +31,17 @@ export interface DashboardQuery {
 export class MesDashboardRepository {
   constructor(private readonly database: ReadModelDatabase) {}
 
-  async page(query: DashboardQuery): Promise<DashboardPage> {
+  /** A page, from a read replica when one has replayed `mustHaveReplayed` (see DashboardPageCache), else from the primary. */
+  async page(query: DashboardQuery, mustHaveReplayed?: Lsn): Promise<DashboardPage> {
     const after = query.cursor ?? KEYSET_START;
     const search = query.search?.toLowerCase();
     const [rows, counts] = await Promise.all([
-      this.database.query<DashboardRow>(DASHBOARD_PAGE, [
-        query.statuses,
-        after.at,
-        after.id,
-        query.limit + 1,
-        search === undefined ? null : likePrefix(search),
-        query.search ?? null,
-      ]),
-      this.counts(),
+      this.database.read<DashboardRow>(
+        DASHBOARD_PAGE,
+        [query.statuses, after.at, after.id, query.limit + 1, search === undefined ? null : likePrefix(search), query.search ?? null],
+        mustHaveReplayed,
+      ),
+      this.database.read<{ status: string; count: string }>(STATUS_COUNTS, [], mustHaveReplayed).then(toCounts),
     ]);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
@@ -53,11 +52,9 @@ export class MesDashboardRepository {
     };
   }
 
+  /** The counts on the primary: the SSE stream sends them right after the change it announces. */
   async counts(): Promise<Record<OrderStatus, number>> {
-    const rows = await this.database.query<{ status: string; count: string }>(STATUS_COUNTS, []);
-    const counts = Object.fromEntries(ORDER_STATUSES.map((status) => [status, 0])) as Record<OrderStatus, number>;
-    for (const row of rows) if (row.status in counts) counts[row.status as OrderStatus] = Number(row.count);
-    return counts;
+    return toCounts(await this.database.query<{ status: string; count: string }>(STATUS_COUNTS, []));
   }
 
   /** Orders changed after `position`, oldest change first. */
@@ -71,6 +68,12 @@ export class MesDashboardRepository {
     const rows = await this.database.query<{ position: string }>(LATEST_CHANGE, []);
     return BigInt(rows[0]?.position ?? '-1');
   }
+}
+
+function toCounts(rows: Array<{ status: string; count: string }>): Record<OrderStatus, number> {
+  const counts = Object.fromEntries(ORDER_STATUSES.map((status) => [status, 0])) as Record<OrderStatus, number>;
+  for (const row of rows) if (row.status in counts) counts[row.status as OrderStatus] = Number(row.count);
+  return counts;
 }
 
 function toItem(row: DashboardRow): DashboardItem {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { assertCheckpointBelongs } from '../../../infrastructure/event-consumers/checkpoint-store';
 import { describeFailure, isPoisonFailure, UnprocessableEventError } from '../../../infrastructure/event-consumers/consumer-failure';
 import { EventConsumerMetrics } from '../../../infrastructure/event-consumers/event-consumer-metrics';
 import { ParkingConsumerRegistry } from '../../../infrastructure/event-consumers/parked-events.registry';
@@ -83,8 +84,20 @@ export class PricingSubscriber {
       this.metrics.setGauges({ subscriberLag: () => this.lag() });
       this.readiness.register({ name: 'pricing-subscriber', check: () => this.health() });
     }
-    const rows: Array<{ position: string | null }> = await this.db.query('SELECT position::text AS position FROM pricing_checkpoints WHERE subscriber = $1', [PRICING_SUBSCRIBER]);
+    const rows: Array<{ position: string | null; event_store: string | null }> = await this.db.query(
+      'SELECT position::text AS position, event_store FROM pricing_checkpoints WHERE subscriber = $1',
+      [PRICING_SUBSCRIBER],
+    );
     const checkpoint = rows[0]?.position;
+    // Another store's position would skip or repeat submissions: refuse to start (the message says what to do).
+    assertCheckpointBelongs(
+      PRICING_SUBSCRIBER,
+      { position: checkpoint == null ? null : BigInt(checkpoint), eventStore: rows[0]?.event_store ?? null },
+      {
+        name: this.eventStore.adapterName,
+        head: checkpoint == null ? undefined : await this.eventStore.headPosition(),
+      },
+    );
     this.subscription = this.eventStore.subscribeToAll(checkpoint == null ? {} : { fromPosition: BigInt(checkpoint) }, {
       onEvents: (events) => this.handle(events),
       onError: (error) => {
@@ -139,9 +152,9 @@ export class PricingSubscriber {
     if (!last) return;
     // GREATEST: replicas share the row and must never move it back.
     await this.db.query(
-      `INSERT INTO pricing_checkpoints (subscriber, position) VALUES ($1, $2::bigint)
-       ON CONFLICT (subscriber) DO UPDATE SET position = GREATEST(pricing_checkpoints.position, EXCLUDED.position), updated_at = now()`,
-      [PRICING_SUBSCRIBER, last.position.toString()],
+      `INSERT INTO pricing_checkpoints (subscriber, position, event_store) VALUES ($1, $2::bigint, $3)
+       ON CONFLICT (subscriber) DO UPDATE SET position = GREATEST(pricing_checkpoints.position, EXCLUDED.position), event_store = EXCLUDED.event_store, updated_at = now()`,
+      [PRICING_SUBSCRIBER, last.position.toString(), this.eventStore.adapterName],
     );
   }
 
@@ -157,8 +170,10 @@ export class PricingSubscriber {
   /** Support's retry: the parked event is read again and, if it now makes a job, enqueued (idempotent by job id). */
   private async retry(parked: ParkedEvent): Promise<void> {
     const position = BigInt(parked.position);
-    const [event] = await this.eventStore.readAll({ fromPosition: position - 1n, limit: 1 });
-    if (!event || event.position !== position) throw new Error(`the event store has no event at position ${position}`);
+    // By stream and revision: `position - 1` is no position at all on KurrentDB (positions are log offsets).
+    const revision = BigInt(parked.revision);
+    const [event] = await this.eventStore.readStream(parked.streamId, { fromRevision: revision, toRevision: revision });
+    if (!event || event.position !== position) throw new Error(`the event store has no event at position ${position} (${parked.streamId}, revision ${revision})`);
     const job = await this.jobFor(event);
     if (job && (await this.queue.enqueue(job))) this.logger.log(`order ${job.orderId}: pricing job ${job.jobId} enqueued (support's retry of a parked event)`);
   }

@@ -17,7 +17,7 @@ export class ShopOrdersListRepository {
 
   async page(customerRef: string, cursor: KeysetPosition | undefined, limit: number): Promise<OrderListPage> {
     const before = cursor ?? KEYSET_END;
-    const rows = await this.database.query<ListRow>(SHOP_MY_ORDERS_PAGE, [customerRef, before.at, before.id, limit + 1]);
+    const rows = await this.database.read<ListRow>(SHOP_MY_ORDERS_PAGE, [customerRef, before.at, before.id, limit + 1]);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page.map(toListItem), nextCursor: rows.length > limit && last ? encodeCursor({ at: last.sort_key, id: last.order_id }) : null };

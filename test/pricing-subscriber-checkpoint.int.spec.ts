@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { createDataSource, migrateDatabase } from '../src/infrastructure/database/data-source';
+import { CheckpointStoreMismatchError } from '../src/infrastructure/event-consumers/checkpoint-store';
+import { EventConsumerMetrics } from '../src/infrastructure/event-consumers/event-consumer-metrics';
+import { ParkingConsumerRegistry } from '../src/infrastructure/event-consumers/parked-events.registry';
+import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
+import { ReadinessRegistry } from '../src/infrastructure/health/readiness.registry';
+import { PRICING_SUBSCRIBER, PricingSubscriber } from '../src/modules/pricing/jobs/pricing-subscriber';
+import { PricingMetrics } from '../src/modules/pricing/pricing-metrics';
+import { newEvent } from './contract/event-store.contract';
+import { createTestDatabase, type TestDatabase } from './support/test-database';
+
+/**
+ * The pricing subscriber's checkpoint belongs to one event store: started on
+ * another (a site that switched to KurrentDB), or past the store's head, it
+ * refuses to start rather than skip or repeat submissions.
+ */
+describe('PricingSubscriber checkpoint and event store', () => {
+  let database: TestDatabase;
+  let db: DataSource;
+  let store: PostgresEventStore;
+  let head: bigint;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('pricing_checkpoint');
+    await migrateDatabase(database.url);
+    db = await createDataSource({ url: database.url, poolSize: 2 }).initialize();
+    store = new PostgresEventStore({ connectionString: database.url, poolSize: 2, logger: { warn: () => undefined } });
+    // Not an order event the subscriber acts on: only the head matters here.
+    head = (await store.append(`order-${randomUUID()}`, [newEvent()], 'no_stream')).position;
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  // Queue, orders and parked events are not reached before the checkpoint check (nor with no order events after it).
+  const subscriber = () =>
+    new PricingSubscriber(
+      store,
+      db,
+      null as never,
+      null as never,
+      null as never,
+      new EventConsumerMetrics(),
+      new ParkingConsumerRegistry(),
+      new ReadinessRegistry(),
+      new PricingMetrics(),
+    );
+  const setCheckpoint = (position: bigint, eventStore: string) =>
+    db.query(
+      `INSERT INTO pricing_checkpoints (subscriber, position, event_store) VALUES ($1, $2::bigint, $3)
+       ON CONFLICT (subscriber) DO UPDATE SET position = EXCLUDED.position, event_store = EXCLUDED.event_store`,
+      [PRICING_SUBSCRIBER, String(position), eventStore],
+    );
+
+  it('refuses a checkpoint recorded on another event store, naming both and the runbook', async () => {
+    await setCheckpoint(head, 'kurrentdb');
+
+    const error = await subscriber()
+      .start()
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(CheckpointStoreMismatchError);
+    expect((error as Error).message).toMatch(/recorded on the 'kurrentdb' event store, but this app now runs on 'postgres'.*OPERATIONS\.md/);
+  });
+
+  it('refuses a checkpoint past the head of this store', async () => {
+    await setCheckpoint(head + 1n, 'postgres');
+
+    await expect(subscriber().start()).rejects.toThrow(/lies past the newest event/);
+  });
+
+  it("starts from this store's checkpoint", async () => {
+    await setCheckpoint(head, 'postgres');
+    const started = subscriber();
+
+    await started.start();
+    await started.stop();
+  });
+});
