@@ -45,7 +45,8 @@ export interface EventStoreAtUrlOptions {
 }
 
 export function eventStoreAtUrl(url: string, options: EventStoreAtUrlOptions = {}): EventStore {
-  if (eventStoreKind(url) === 'kurrentdb') return new KurrentDbEventStore({ connectionString: url });
+  // KurrentDB: events of order- streams that are not ours are skipped by the adapter, and said so through the logger.
+  if (eventStoreKind(url) === 'kurrentdb') return new KurrentDbEventStore({ connectionString: url, logger: options.logger });
   return new PostgresEventStore({ connectionString: url, poolSize: options.poolSize, logger: options.logger });
 }
 
