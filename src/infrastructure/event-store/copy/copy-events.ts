@@ -201,10 +201,19 @@ function groupByStream(events: readonly RecordedEvent[]): RecordedEvent[][] {
   return [...groups.values()];
 }
 
+/** After a failure no new item starts, and the ones running finish before the first error is thrown (nothing appends after the copy stopped). */
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  const failures: unknown[] = [];
   const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (failures.length === 0 && next < items.length) {
+      try {
+        await work(items[next++]!);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw failures[0];
 }
