@@ -124,6 +124,14 @@ describe('deployment manifests (docker/)', () => {
       expect(loop).toMatch(/type=diff/);
     });
 
+    it('gives the app the standby as its read replica', () => {
+      const app = compose.services.app;
+      const readUrls = loadConfig(Object.fromEntries(Object.entries(app.environment as Record<string, string>).map(([name, value]) => [name, composeDefaults(String(value))])))
+        .database.readReplicaUrls;
+      expect(readUrls.map((url: string) => new URL(url).hostname)).toEqual(['postgres-replica']);
+      expect(app.depends_on['postgres-replica']).toEqual({ condition: 'service_started' });
+    });
+
     it('streams a hot standby from the primary, which falls back to the archive', () => {
       const entrypoint = read('docker/postgres/replica-entrypoint.sh');
       expect(replica.entrypoint).toEqual(['replica-entrypoint.sh']);
