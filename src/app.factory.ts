@@ -12,7 +12,7 @@ import { ApiKeyRateLimitGate } from './infrastructure/http/rate-limit/api-key-ra
 import { installRequestIdHeader, requestIdOf } from './infrastructure/http/request-id/request-id';
 import { documentRequestIds } from './infrastructure/http/request-id/request-id.swagger';
 import { createValidationPipe, installJsonBodyChecks } from './infrastructure/http/validation';
-import { MODEL_CONTENT_TYPES } from './modules/shop/model-upload/model-request';
+import { MODEL_CONTENT_TYPES } from './modules/pricing';
 
 /** Builds the Nest app on Fastify; main.ts and the e2e tests both start it this way. */
 export async function createApp(settings: AppSettings): Promise<NestFastifyApplication> {

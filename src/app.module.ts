@@ -18,6 +18,7 @@ import { PartnerModule } from './modules/partner/partner.module';
 import { PricingModule } from './modules/pricing/pricing.module';
 import { ShopModule } from './modules/shop/shop.module';
 import { SupportModule } from './modules/support/support.module';
+import { ALL_MIGRATIONS } from './migrations';
 import { ProjectionsModule } from './projections/projections.module';
 import { OrderCommandsModule } from './shared/order-commands/order-commands.module';
 
@@ -31,7 +32,7 @@ export class AppModule {
         LifecycleModule,
         LoggingModule,
         MetricsModule,
-        DatabaseModule,
+        DatabaseModule.forRoot(ALL_MIGRATIONS),
         HealthModule,
         EventStoreModule,
         EventConsumersModule,

@@ -2,6 +2,7 @@ import { apiKeySecretPart } from './support/partner-keys';
 import { AppSettings } from '../src/config/app-settings';
 import { loadConfig } from '../src/config/config';
 import { createDataSource, migrateDatabase } from '../src/infrastructure/database/data-source';
+import { ALL_MIGRATIONS } from '../src/migrations';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey, hashApiKey } from '../src/modules/partner/api-keys/api-key-secret';
 import { ApiKeysRepository } from '../src/modules/partner/api-keys/api-keys.repository';
 import { ApiKeysService } from '../src/modules/partner/api-keys/api-keys.service';
@@ -14,7 +15,7 @@ describe('partner API keys in PostgreSQL', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('api_keys');
-    await migrateDatabase(database.url);
+    await migrateDatabase(database.url, ALL_MIGRATIONS);
     dataSource = createDataSource({ url: database.url, poolSize: 2 });
     await dataSource.initialize();
     const config = loadConfig({ NODE_ENV: 'test', API_KEY_DEFAULT_RPS: '25' });

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
+import { ALL_MIGRATIONS } from '../src/migrations';
 import { ANY_EVENT_AFTER, READ_ALL } from '../src/infrastructure/event-store/postgres/queries';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
@@ -25,7 +26,7 @@ describe('event store subscription query plans', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('event_store_plans');
-    await migrateDatabase(database.url);
+    await migrateDatabase(database.url, ALL_MIGRATIONS);
     sql = new Client({ connectionString: database.url });
     await sql.connect();
     // 40,000 events, 4,000 per transaction: positions are the transaction id * 4096 + the index in it.

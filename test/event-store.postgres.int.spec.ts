@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
+import { ALL_MIGRATIONS } from '../src/migrations';
 import { EventStoreUnavailableError, type NewEvent, type Subscription } from '../src/infrastructure/event-store/event-store.port';
 import { DuplicateEventIdError, TooManyEventsError } from '../src/infrastructure/event-store/postgres/postgres-errors';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
@@ -15,7 +16,7 @@ const quietLogger = () => {
 
 async function migratedDatabase(label: string): Promise<TestDatabase> {
   const database = await createTestDatabase(label);
-  await migrateDatabase(database.url);
+  await migrateDatabase(database.url, ALL_MIGRATIONS);
   return database;
 }
 

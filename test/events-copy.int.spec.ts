@@ -12,6 +12,7 @@ import { verifyCopy, waitUntilVisible } from '../src/infrastructure/event-store/
 import type { EventStore, NewEvent } from '../src/infrastructure/event-store/event-store.port';
 import { KurrentDbEventStore } from '../src/infrastructure/event-store/kurrentdb/kurrentdb-event-store';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
+import { ALL_MIGRATIONS } from '../src/migrations';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 /**
@@ -70,7 +71,7 @@ async function seed(store: EventStore, streamCount: number): Promise<Seeded> {
 
 async function migrated(label: string): Promise<TestDatabase> {
   const database = await createTestDatabase(label);
-  await migrateDatabase(database.url);
+  await migrateDatabase(database.url, ALL_MIGRATIONS);
   return database;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { EventStore, type EventMetadata, type NewEvent } from '../src/infrastructure/event-store/event-store.port';
+import { withUpcasting } from '../src/infrastructure/event-store/event-store.module';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
 import { allReadModels } from '../src/projections/read-models';
 import { rebuildReadModels } from '../src/projections/rebuild/rebuild';
@@ -153,7 +154,8 @@ describe('fuzzing the event consumers with malformed events', () => {
     });
     const live = await snapshot();
     const quiet = { warn: () => undefined, log: () => undefined };
-    const rebuildStore = new PostgresEventStore({ connectionString: app.database.url, poolSize: 2, logger: quiet });
+    // Read through the upcasters, as the app and the rebuild CLI (createEventStore) read.
+    const rebuildStore = withUpcasting(new PostgresEventStore({ connectionString: app.database.url, poolSize: 2, logger: quiet }));
     try {
       const result = await rebuildReadModels({ connectionString: app.database.url, eventStore: rebuildStore, readModels: allReadModels(), batchSize: 16 });
       expect(result.parked).toBe(readModels.size);

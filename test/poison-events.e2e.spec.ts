@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { EventStore, type EventMetadata, type NewEvent } from '../src/infrastructure/event-store/event-store.port';
+import { withUpcasting } from '../src/infrastructure/event-store/event-store.module';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
 import { METRICS_CACHE_MS } from '../src/infrastructure/observability/metrics/metrics-server';
 import { parsePrometheusText, type Sample } from '../src/infrastructure/observability/metrics/prometheus-text';
@@ -243,7 +244,8 @@ describe('a poison event in the projector', () => {
     expect(live.orders.find((row: { order_id: string }) => row.order_id === orderB)).toMatchObject({ status: 'INITIATED' });
 
     const quiet = { warn: () => undefined, log: () => undefined };
-    const rebuildStore = new PostgresEventStore({ connectionString: app.database.url, poolSize: 2, logger: quiet });
+    // Read through the upcasters, as the app and the rebuild CLI (createEventStore) read.
+    const rebuildStore = withUpcasting(new PostgresEventStore({ connectionString: app.database.url, poolSize: 2, logger: quiet }));
     try {
       const result = await rebuildReadModels({ connectionString: app.database.url, eventStore: rebuildStore, readModels: allReadModels(), batchSize: 4 });
       expect(result.parked).toBe(1);

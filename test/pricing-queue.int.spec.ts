@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppSettings } from '../src/config/app-settings';
 import { loadConfig } from '../src/config/config';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
+import { ALL_MIGRATIONS } from '../src/migrations';
 import { PricingQueue } from '../src/modules/pricing/jobs/pricing-queue';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
@@ -11,7 +12,7 @@ describe('PricingQueue (pg-boss on PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('pricing_queue');
-    await migrateDatabase(database.url);
+    await migrateDatabase(database.url, ALL_MIGRATIONS);
     queue = new PricingQueue(new AppSettings(loadConfig({ NODE_ENV: 'test', PRICING_TIMEOUT_S: '2' }), database.url, 'x'.repeat(32), 'y'.repeat(16)));
     await queue.start();
   });

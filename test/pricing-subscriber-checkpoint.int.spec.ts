@@ -8,6 +8,7 @@ import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/p
 import { ReadinessRegistry } from '../src/infrastructure/health/readiness.registry';
 import { PRICING_SUBSCRIBER, PricingSubscriber } from '../src/modules/pricing/jobs/pricing-subscriber';
 import { PricingMetrics } from '../src/modules/pricing/pricing-metrics';
+import { ALL_MIGRATIONS } from '../src/migrations';
 import { newEvent } from './contract/event-store.contract';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
@@ -24,7 +25,7 @@ describe('PricingSubscriber checkpoint and event store', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('pricing_checkpoint');
-    await migrateDatabase(database.url);
+    await migrateDatabase(database.url, ALL_MIGRATIONS);
     db = await createDataSource({ url: database.url, poolSize: 2 }).initialize();
     store = new PostgresEventStore({ connectionString: database.url, poolSize: 2, logger: { warn: () => undefined } });
     // Not an order event the subscriber acts on: only the head matters here.

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
+import { ALL_MIGRATIONS } from '../src/migrations';
 import { CRM_ORDERS_PAGE } from '../src/modules/crm/orders-list/crm-orders-list.queries';
 import { CHANGES_SINCE, DASHBOARD_PAGE } from '../src/modules/mes/dashboard/dashboard.queries';
 import { SHOP_MY_ORDERS_PAGE } from '../src/modules/shop/orders-list/shop-orders-list.queries';
@@ -35,7 +36,7 @@ describe('orders_current query plans', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('projections_plans');
-    await migrateDatabase(database.url);
+    await migrateDatabase(database.url, ALL_MIGRATIONS);
     sql = new Client({ connectionString: database.url });
     await sql.connect();
     await sql.query(

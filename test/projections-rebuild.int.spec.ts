@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
+import { ALL_MIGRATIONS } from '../src/migrations';
 import type { NewEvent } from '../src/infrastructure/event-store/event-store.port';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
 import { allReadModels } from '../src/projections/read-models';
@@ -40,7 +41,7 @@ describe('projections:rebuild', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('projections_rebuild');
-    await migrateDatabase(database.url);
+    await migrateDatabase(database.url, ALL_MIGRATIONS);
     store = new PostgresEventStore({ connectionString: database.url, poolSize: 4, pollIntervalMs: 200, logger: quiet });
     sql = new Client({ connectionString: database.url });
     await sql.connect();

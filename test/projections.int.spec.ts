@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
+import { ALL_MIGRATIONS } from '../src/migrations';
 import type { NewEvent, RecordedEvent } from '../src/infrastructure/event-store/event-store.port';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
 import { OrdersCurrentReadModel } from '../src/projections/read-models/orders-current/orders-current.read-model';
@@ -127,7 +128,7 @@ describe('projector runtime (PostgreSQL)', () => {
 
   beforeEach(async () => {
     database = await createTestDatabase('projections');
-    await migrateDatabase(database.url);
+    await migrateDatabase(database.url, ALL_MIGRATIONS);
     store = new PostgresEventStore({ connectionString: database.url, poolSize: 4, pollIntervalMs: 200, logger: quiet });
     sql = new Client({ connectionString: database.url });
     await sql.connect();

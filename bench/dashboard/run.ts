@@ -25,6 +25,7 @@ import { AppSettings } from '../../src/config/app-settings';
 import { loadConfig } from '../../src/config/config';
 import { JwtService } from '../../src/infrastructure/auth/jwt.service';
 import { DashboardPageCache } from '../../src/modules/mes/dashboard/dashboard-page-cache';
+import { withUpcasting } from '../../src/infrastructure/event-store/event-store.module';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store';
 import { allReadModels } from '../../src/projections/read-models';
 import { rebuildReadModels } from '../../src/projections/rebuild/rebuild';
@@ -132,7 +133,8 @@ async function main(): Promise<void> {
 
     console.log('rebuild...');
     const rebuildLoad = load();
-    const rebuild = await rebuildReadModels({ connectionString: database.url, eventStore: store, readModels: allReadModels() });
+    // Read through the upcasters (the seed writes version-1 events), as the app and the rebuild CLI read.
+    const rebuild = await rebuildReadModels({ connectionString: database.url, eventStore: withUpcasting(store), readModels: allReadModels() });
 
     const p = (values: number[], q: number) => percentile(values, q).toFixed(1);
     const markdown = `

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrateDatabase } from '../../src/infrastructure/database/data-source';
+import { ALL_MIGRATIONS } from '../../src/migrations';
 import { startEmbeddedPostgres } from '../../src/infrastructure/database/embedded-postgres';
 
 export interface BenchServer {
@@ -41,7 +42,7 @@ export async function createBenchDatabase(serverUrl: string, name: string, optio
   await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${database}"`));
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
-  if (options.migrate) await migrateDatabase(url.toString());
+  if (options.migrate) await migrateDatabase(url.toString(), ALL_MIGRATIONS);
   return {
     url: url.toString(),
     drop: () => withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)).then(() => undefined),

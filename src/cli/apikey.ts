@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { AppSettings } from '../config/app-settings';
 import { type AppConfig, ConfigError, loadConfig } from '../config/config';
 import { createDataSource, runMigrations } from '../infrastructure/database/data-source';
+import { ALL_MIGRATIONS } from '../migrations';
 import { type RunningEmbeddedPostgres, startEmbeddedPostgres } from '../infrastructure/database/embedded-postgres';
 import { ApiKeysRepository } from '../modules/partner/api-keys/api-keys.repository';
 import { type ApiKeySummary, ApiKeysService } from '../modules/partner/api-keys/api-keys.service';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
 
   const config = loadConfig(process.env);
   const database = await openDatabase(config);
-  const dataSource = createDataSource({ url: database.url, poolSize: 2, applicationName: 'alexandrite-apikey-cli' });
+  const dataSource = createDataSource({ url: database.url, poolSize: 2, applicationName: 'alexandrite-apikey-cli', migrations: ALL_MIGRATIONS });
   try {
     await dataSource.initialize();
     await runMigrations(dataSource);

@@ -12,6 +12,7 @@ import { CheckpointFile } from '../infrastructure/event-store/copy/checkpoint-fi
 import { type CopyProgress, type CopyResult, copyEvents } from '../infrastructure/event-store/copy/copy-events';
 import { type VerifyResult, verifyCopy } from '../infrastructure/event-store/copy/verify-copy';
 import { eventStoreAtUrl, eventStoreKind, redactUrl } from '../infrastructure/event-store/event-store-url';
+import { ALL_MIGRATIONS } from '../migrations';
 import { PostgresEventStore } from '../infrastructure/event-store/postgres/postgres-event-store';
 
 const USAGE = `usage: npm run events:copy -- --from <url> --to <url> [options]
@@ -85,7 +86,7 @@ async function main(): Promise<number> {
   const checkpoint = new CheckpointFile(values.checkpoint ?? CheckpointFile.defaultPath(process.cwd(), values.from, values.to), values.from, values.to);
   const summary: Summary = { from: redactUrl(values.from), to: redactUrl(values.to), checkpoint: checkpoint.path };
   // The app creates the schema when it starts; a fresh target database gets it here.
-  if (toKind === 'postgres' && !values['verify-only']) await migrateDatabase(values.to);
+  if (toKind === 'postgres' && !values['verify-only']) await migrateDatabase(values.to, ALL_MIGRATIONS);
   const logger = { warn: (message: string) => void process.stderr.write(`${message}\n`) };
   const source = eventStoreAtUrl(values.from, { poolSize: 2, logger });
   const bulkLoad = toKind === 'postgres' && !values['synchronous-commit'] && !values['verify-only'];

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_SLA_MS, parseSlaOverrides } from '../modules/support/diagnosis/diagnose';
+import { DEFAULT_SLA_MS, parseSlaOverrides } from './order-sla';
 import type { OrderStatus } from '../shared/order-lifecycle';
 
 /**

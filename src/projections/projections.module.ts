@@ -7,6 +7,7 @@ import { ReadinessRegistry } from '../infrastructure/health/readiness.registry';
 import { allReadModels } from './read-models';
 import { READ_MODELS_PROJECTION } from './runtime/checkpoint.queries';
 import { OrderChangeFeed } from './runtime/order-change-feed';
+import { ProjectionMetrics } from './runtime/projection-metrics';
 import { ProjectionRepair } from './runtime/projection-repair';
 import { ProjectionStatus } from './runtime/projection-status';
 import { Projector } from './runtime/projector';
@@ -22,6 +23,7 @@ import { ReadModelDatabase } from './runtime/read-model-database';
   providers: [
     ReadModelDatabase,
     ProjectionStatus,
+    ProjectionMetrics,
     OrderChangeFeed,
     {
       provide: Projector,

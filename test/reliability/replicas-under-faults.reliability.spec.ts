@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { EventMetadata, NewEvent } from '../../src/infrastructure/event-store/event-store.port';
+import { withUpcasting } from '../../src/infrastructure/event-store/event-store.module';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store';
 import { allReadModels } from '../../src/projections/read-models';
 import { rebuildReadModels } from '../../src/projections/rebuild/rebuild';
@@ -340,7 +341,8 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     const projected = await snapshot();
     expect(projected.orders).toHaveLength(streams.size);
     const quiet = { warn: () => undefined, log: () => undefined };
-    const store = new PostgresEventStore({ connectionString: database.url, poolSize: 2, pollIntervalMs: 200, logger: quiet });
+    // Read through the upcasters, as the app and the rebuild CLI (createEventStore) read.
+    const store = withUpcasting(new PostgresEventStore({ connectionString: database.url, poolSize: 2, pollIntervalMs: 200, logger: quiet }));
     try {
       const rebuilt = await rebuildReadModels({ connectionString: database.url, eventStore: store, readModels: allReadModels() });
       expect(rebuilt.parked).toBe(poison['read-models'].size);

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ALL_MIGRATIONS } from './migrations';
+import type { MigrationClass } from './migrations';
 
 // Any constant works; it only has to be the same in every replica.
 const MIGRATION_LOCK_KEY = 724_313_001;
@@ -10,13 +10,15 @@ export interface DataSourceOptions {
   applicationName?: string;
   /** PostgreSQL statement_timeout of every connection; 0 or absent: none (migrations must not be cut short). */
   statementTimeoutMs?: number;
+  /** What runMigrations applies: the app's list comes from the composition root (src/migrations.ts). */
+  migrations?: readonly MigrationClass[];
 }
 
 export function createDataSource(options: DataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url: options.url,
-    migrations: ALL_MIGRATIONS,
+    migrations: [...(options.migrations ?? [])],
     migrationsTableName: 'typeorm_migrations',
     migrationsRun: false,
     synchronize: false,
@@ -51,8 +53,8 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
 }
 
 /** Opens, migrates and closes: for tests, benchmarks and CLI tools. */
-export async function migrateDatabase(url: string): Promise<string[]> {
-  const dataSource = createDataSource({ url, poolSize: 2, applicationName: 'alexandrite-migrate' });
+export async function migrateDatabase(url: string, migrations: readonly MigrationClass[]): Promise<string[]> {
+  const dataSource = createDataSource({ url, poolSize: 2, applicationName: 'alexandrite-migrate', migrations });
   await dataSource.initialize();
   try {
     return await runMigrations(dataSource);

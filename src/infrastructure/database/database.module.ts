@@ -1,9 +1,13 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppSettings } from '../../config/app-settings';
 import { createDataSource, migrateDatabase } from './data-source';
+import type { MigrationClass } from './migrations';
 import { ReadReplicas } from './read-replicas/read-replicas';
+
+/** The app's migrations, handed over by the composition root (DatabaseModule.forRoot): infrastructure imports no module. */
+const MIGRATIONS = Symbol('MIGRATIONS');
 
 /** The pg pool under TypeORM's DataSource: for code that wants named statements without the ORM layer. */
 export function primaryPoolOf(dataSource: DataSource): Pool {
@@ -17,10 +21,10 @@ export function primaryPoolOf(dataSource: DataSource): Pool {
   providers: [
     {
       provide: DataSource,
-      inject: [AppSettings],
-      useFactory: async (settings: AppSettings): Promise<DataSource> => {
+      inject: [AppSettings, MIGRATIONS],
+      useFactory: async (settings: AppSettings, migrations: readonly MigrationClass[]): Promise<DataSource> => {
         // Migrations on their own connections, without the statement timeout (building an index may take minutes).
-        const ran = await migrateDatabase(settings.databaseUrl);
+        const ran = await migrateDatabase(settings.databaseUrl, migrations);
         const dataSource = createDataSource({
           url: settings.databaseUrl,
           poolSize: settings.config.database.poolSize,
@@ -53,6 +57,10 @@ export function primaryPoolOf(dataSource: DataSource): Pool {
   exports: [DataSource, ReadReplicas],
 })
 export class DatabaseModule implements OnApplicationShutdown {
+  static forRoot(migrations: readonly MigrationClass[]): DynamicModule {
+    return { module: DatabaseModule, providers: [{ provide: MIGRATIONS, useValue: migrations }] };
+  }
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ReadReplicas) private readonly replicas: ReadReplicas,

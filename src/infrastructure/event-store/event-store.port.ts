@@ -34,13 +34,9 @@
  *   positions) rather than page through them.
  */
 
-export type ActorRole = 'customer' | 'seller' | 'operator' | 'support' | 'admin' | 'partner' | 'carrier' | 'pricing' | 'system';
-
-export interface EventActor {
-  role: ActorRole;
-  /** Opaque id (JWT `sub`, API key id, `pricing-worker`); never a name or e-mail. */
-  id: string;
-}
+// The actor types belong to the kernel (its rules name roles); re-exported here for the envelope's users.
+import type { EventActor } from '../../shared/order-lifecycle/actors';
+export type { ActorRole, EventActor } from '../../shared/order-lifecycle/actors';
 
 export interface EventMetadata {
   correlationId: string;

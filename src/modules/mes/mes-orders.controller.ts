@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { Roles } from '../../infrastructure/auth/roles.decorator';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
-import { RequestCommandContext } from '../../infrastructure/http/request-context';
+import { RequestCommandContext } from '../../shared/order-commands/request-command-context';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
 import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
 import { runOrderCommand } from '../../shared/order-commands/execute-order-command';

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiKeyAuthenticator } from '../../infrastructure/auth/api-key-authenticator';
-import { ShopModule } from '../shop/shop.module';
+import { ShopModule } from '../shop';
 import { AdminApiKeysController } from './api-keys/admin-api-keys.controller';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';

@@ -6,7 +6,7 @@ import { DeadLettersRepository } from './dead-letters/dead-letters.repository';
 import { PricingDeadLetterService } from './dead-letters/dead-letters.service';
 import { PricingJobHandler } from './jobs/pricing-job.handler';
 import { PgBossPricingJobInspector } from './jobs/pricing-job-inspector';
-import { PricingJobInspector } from '../support/pricing-job-inspector';
+import { PricingJobInspector } from './jobs/pricing-job-inspector.port';
 import { PricingQueue } from './jobs/pricing-queue';
 import { PricingSubscriber } from './jobs/pricing-subscriber';
 import { AdminMaterialsController } from './price-rules/admin-materials.controller';
@@ -17,6 +17,7 @@ import { QuoteService } from './partner-quote/quote.service';
 import { QuotesRepository } from './partner-quote/quotes.repository';
 import { PricingEngine } from './pricing-engine';
 import { PricingMetrics } from './pricing-metrics';
+import { PricingMetricsExporter } from './pricing-metrics.exporter';
 
 /**
  * Pricing: the price list, durable pricing jobs (event subscription ->
@@ -32,6 +33,7 @@ import { PricingMetrics } from './pricing-metrics';
     DeadLettersRepository,
     PricingDeadLetterService,
     PricingMetrics,
+    PricingMetricsExporter,
     PricingQueue,
     PricingSubscriber,
     PricingJobHandler,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PriceListService } from '../pricing/price-rules/price-list.service';
+import { PriceListService } from '../pricing';
 
 /**
  * Which material codes a new order may name: the active entries of the

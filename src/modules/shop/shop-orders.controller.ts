@@ -6,7 +6,8 @@ import { CurrentPrincipal, Roles, UserCommandLimited } from '../../infrastructur
 import type { Principal } from '../../infrastructure/auth/principal';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
-import { type AuthenticatedRequest, RequestCommandContext } from '../../infrastructure/http/request-context';
+import type { AuthenticatedRequest } from '../../infrastructure/http/request-context';
+import { RequestCommandContext } from '../../shared/order-commands/request-command-context';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
 import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
 import { newOrderId } from '../../shared/order-commands/derived-ids';
@@ -19,7 +20,7 @@ import { CatalogService } from './catalog/catalog.service';
 import { CancelOrderDto, ChooseCatalogItemDto, CreateOrderDto } from './dto/shop.dto';
 import { MaterialsPolicy } from './materials.policy';
 import { ModelUploadService } from './model-upload/model-upload.service';
-import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from './model-upload/model-request';
+import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../pricing';
 
 @ApiTags('shop')
 @ApiBearerAuth()

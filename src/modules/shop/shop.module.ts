@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PricingModule } from '../pricing/pricing.module';
+import { PricingModule } from '../pricing';
 import { CatalogController } from './catalog/catalog.controller';
 import { CatalogService } from './catalog/catalog.service';
 import { MaterialsPolicy } from './materials.policy';

@@ -7,7 +7,7 @@ import { OrderStreamCorruptError } from '../../shared/order-commands/order-strea
 import type { OrderStatus } from '../../shared/order-lifecycle';
 import { type Diagnosis, diagnose, type ParkedEventSnapshot, type PricingJobSnapshot, type ReadModelSnapshot, type WaitingFor, waitingFor } from './diagnosis/diagnose';
 import { envelopeOf } from './history/order-timeline';
-import { PricingJobInspector } from './pricing-job-inspector';
+import { PricingJobInspector } from '../pricing';
 import { StuckOrdersRepository } from './stuck/stuck-orders.repository';
 
 export interface StuckOrder {

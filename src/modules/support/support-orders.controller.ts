@@ -7,7 +7,7 @@ import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
 import { OrderCommandExecutor } from '../../shared/order-commands/order-command.executor';
-import { RequestCommandContext } from '../../infrastructure/http/request-context';
+import { RequestCommandContext } from '../../shared/order-commands/request-command-context';
 import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
 import { runOrderCommand } from '../../shared/order-commands/execute-order-command';
 import { OrderView } from '../../shared/order-commands/order-view';

@@ -9,8 +9,8 @@
  * Who did a step is taken from `metadata.actor` (operatorRef, requestedBy,
  * cancelledBy), so a client cannot claim to be someone else in the payload.
  */
-import type { EventActor } from '../../infrastructure/event-store/event-store.port';
-import type { ApprovalChannel, ClosedVia, ModelFormat, OrderPrice, SalesChannel } from './events';
+import type { EventActor } from './actors';
+import type { ApprovalChannel, Carrier, ClosedVia, ModelFormat, OrderPrice, SalesChannel } from './events';
 import type { MaterialCode } from './statuses';
 
 export interface CommandMetadata {
@@ -52,7 +52,7 @@ export type ApproveManufacturing = Command<'ApproveManufacturing', { approvedVia
 export type StartManufacturing = Command<'StartManufacturing', Record<string, never>>;
 export type CompleteManufacturing = Command<'CompleteManufacturing', Record<string, never>>;
 export type StartPackaging = Command<'StartPackaging', Record<string, never>>;
-export type ShipOrder = Command<'ShipOrder', { trackingNumber: string }>;
+export type ShipOrder = Command<'ShipOrder', { trackingNumber: string; /** The contract carrier when not given. */ carrier?: Carrier }>;
 export type CloseOrder = Command<'CloseOrder', { closedVia: ClosedVia; /** Required when closedVia is 'carrier'. */ deliveredAt: string | null }>;
 export type CancelOrder = Command<'CancelOrder', { reasonCode: string; reason: string }>;
 

@@ -64,7 +64,20 @@ const price: Check = (data) => {
   return null;
 };
 
-/** Per type, the fields its readers use. A mapped type: a new event type without its checks does not compile. */
+const carrier: Check = (data) => {
+  const value = data.carrier;
+  if (!isPlainObject(value)) return expected('carrier', 'an object { code, name }', value);
+  if (typeof value.code !== 'string') return expected('carrier.code', 'a string', value.code);
+  if (typeof value.name !== 'string') return expected('carrier.name', 'a string', value.name);
+  return null;
+};
+
+/**
+ * Per type, the fields its readers use, in the event's current version: the
+ * readers check events after upcasting (upcasting.ts), so an old version is
+ * never checked against its own shape. A mapped type: a new event type
+ * without its checks does not compile.
+ */
 const DATA_CHECKS: { readonly [T in OrderEventType]: readonly Check[] } = {
   OrderInitiated: [uuid('orderId'), string('customerRef'), oneOf('channel', ['shop', 'partner']), nullableString('partnerId'), string('material')],
   ModelUploaded: [string('blobKey'), string('sha256'), finite('sizeBytes'), string('format'), string('source'), nullableString('catalogItemId'), nullableFinite('triangleCount')],
@@ -77,7 +90,7 @@ const DATA_CHECKS: { readonly [T in OrderEventType]: readonly Check[] } = {
   ManufacturingStarted: [string('operatorRef')],
   ManufacturingCompleted: [string('operatorRef')],
   PackagingStarted: [string('operatorRef')],
-  OrderShipped: [string('operatorRef'), string('trackingNumber')],
+  OrderShipped: [string('operatorRef'), string('trackingNumber'), carrier],
   OrderClosed: [oneOf('closedVia', ['seller', 'carrier']), nullableString('deliveredAt')],
   OrderCancelled: [string('reasonCode'), string('reason'), string('cancelledBy')],
 };

@@ -5,10 +5,11 @@
  * decider needs neither randomness nor a clock.
  *
  * Event names are binding (ARCHITECTURE.md). A payload change that old
- * readers cannot ignore bumps that event's entry in EVENT_SCHEMA_VERSIONS.
+ * readers cannot ignore bumps that event's entry in EVENT_SCHEMA_VERSIONS and
+ * adds an upcaster from the previous version (upcasting.ts, docs/EVENTS.md).
  */
-import type { ActorRole } from '../../infrastructure/event-store/event-store.port';
-import type { MaterialCode, OrderStatus } from './statuses';
+import type { ActorRole } from './actors';
+import type { MaterialCode } from './statuses';
 
 type Event<TType extends string, TData> = { type: TType; data: TData };
 
@@ -92,7 +93,22 @@ export type ManufacturingApproved = Event<'ManufacturingApproved', { approvedVia
 export type ManufacturingStarted = Event<'ManufacturingStarted', { operatorRef: string }>;
 export type ManufacturingCompleted = Event<'ManufacturingCompleted', { operatorRef: string }>;
 export type PackagingStarted = Event<'PackagingStarted', { operatorRef: string }>;
-export type OrderShipped = Event<'OrderShipped', { operatorRef: string; trackingNumber: string }>;
+/** Who carries a parcel: a stable code (for keys and tracking links) and a display name. */
+export interface Carrier {
+  /** UPPER_SNAKE_CASE, e.g. 'CONTRACT_CARRIER'. */
+  code: string;
+  name: string;
+}
+
+/**
+ * The carrier every shipment went with before OrderShipped named one (schema
+ * version 1): the contract carrier, whose signed webhook confirms deliveries.
+ * The v1 -> v2 upcaster fills it in, and a ShipOrder without a carrier uses it.
+ */
+export const CONTRACT_CARRIER: Readonly<Carrier> = Object.freeze({ code: 'CONTRACT_CARRIER', name: 'Contract carrier' });
+
+/** Version 2 (version 1 had no carrier; see upcasting.ts). */
+export type OrderShipped = Event<'OrderShipped', { operatorRef: string; carrier: Carrier; trackingNumber: string }>;
 
 export type ClosedVia = 'seller' | 'carrier';
 export type OrderClosed = Event<'OrderClosed', { closedVia: ClosedVia; /** From the carrier's confirmation; null when a seller closes. */ deliveredAt: string | null }>;
@@ -120,8 +136,10 @@ export type OrderEventOf<T extends OrderEventType> = Extract<OrderEvent, { type:
 
 /**
  * Payload schema version of each event type, stamped into the envelope's
- * `metadata.schemaVersion` by the command handler. A mapped type, so a new
- * event without a version does not compile.
+ * `metadata.schemaVersion` by the command handler: the shape new appends are
+ * written in and readers receive (older versions are upcast on read, see
+ * upcasting.ts and docs/EVENTS.md). A mapped type, so a new event without a
+ * version does not compile.
  */
 export const EVENT_SCHEMA_VERSIONS: { readonly [T in OrderEventType]: number } = {
   OrderInitiated: 1,
@@ -135,7 +153,7 @@ export const EVENT_SCHEMA_VERSIONS: { readonly [T in OrderEventType]: number } =
   ManufacturingStarted: 1,
   ManufacturingCompleted: 1,
   PackagingStarted: 1,
-  OrderShipped: 1,
+  OrderShipped: 2,
   OrderClosed: 1,
   OrderCancelled: 1,
 };
@@ -145,27 +163,4 @@ export const ORDER_EVENT_TYPES = Object.keys(EVENT_SCHEMA_VERSIONS) as readonly 
 /** Narrows a stored event (type: string) to an order event this version understands. */
 export function isOrderEventType(type: string): type is OrderEventType {
   return Object.hasOwn(EVENT_SCHEMA_VERSIONS, type);
-}
-
-/** The status each event sets, or null for events that only tell history (the lifecycle table as data). */
-const EVENT_STATUS: { readonly [T in OrderEventType]: OrderStatus | null } = {
-  OrderInitiated: 'INITIATED',
-  ModelUploaded: 'FILE_UPLOADED',
-  OrderSubmitted: 'SUBMITTED',
-  PriceCalculated: 'PRICE_CALCULATED',
-  PricingAttemptFailed: null,
-  PricingFailed: null,
-  PricingRetryRequested: null,
-  ManufacturingApproved: 'MANUFACTURING_APPROVED',
-  ManufacturingStarted: 'MANUFACTURING_STARTED',
-  ManufacturingCompleted: 'MANUFACTURING_COMPLETED',
-  PackagingStarted: 'PACKAGING',
-  OrderShipped: 'SHIPPED',
-  OrderClosed: 'CLOSED',
-  OrderCancelled: 'CANCELLED',
-};
-
-/** The status an event sets, or null when it sets none (also for types this version does not know). */
-export function statusOfEvent(type: string): OrderStatus | null {
-  return isOrderEventType(type) ? EVENT_STATUS[type] : null;
 }

@@ -3,7 +3,7 @@
  * matrix lives in lifecycle-matrix.unit.spec.ts; this file is about payloads
  * and the rules inside an allowed transition.
  */
-import type { OrderEvent } from './events';
+import { CONTRACT_CARRIER, type OrderEvent } from './events';
 import { DomainValidationError, IllegalTransitionError, OrderAlreadyExistsError } from './errors';
 import { PRICING_FAILED_REASON_CODE, decide, foldOrder } from './order';
 import { CANCELLABLE_STATUSES } from './transitions';
@@ -233,10 +233,25 @@ describe('factory floor', () => {
       .then([{ type: 'PackagingStarted', data: { operatorRef: 'op-12' } }]);
   });
 
-  it('ships with a trimmed tracking number', () => {
+  it('ships with a trimmed tracking number, with the contract carrier when none is named', () => {
     given(historyTo('PACKAGING'))
       .when(command('ShipOrder', { trackingNumber: '  1Z 999 AA1 0123456784 ' }))
-      .then([{ type: 'OrderShipped', data: { operatorRef: 'op-9', trackingNumber: '1Z 999 AA1 0123456784' } }]);
+      .then([{ type: 'OrderShipped', data: { operatorRef: 'op-9', carrier: { code: 'CONTRACT_CARRIER', name: 'Contract carrier' }, trackingNumber: '1Z 999 AA1 0123456784' } }]);
+    expect(CONTRACT_CARRIER).toEqual({ code: 'CONTRACT_CARRIER', name: 'Contract carrier' });
+  });
+
+  it('ships with the carrier the command names', () => {
+    given(historyTo('PACKAGING'))
+      .when(command('ShipOrder', { trackingNumber: '00340434161094042557', carrier: { code: 'DHL_PARCEL', name: 'DHL Parcel' } }))
+      .then([{ type: 'OrderShipped', data: { operatorRef: 'op-9', carrier: { code: 'DHL_PARCEL', name: 'DHL Parcel' }, trackingNumber: '00340434161094042557' } }]);
+  });
+
+  it.each([
+    { code: 'dhl', name: 'DHL' },
+    { code: 'DHL', name: '  ' },
+    { code: 'DHL', name: 'x'.repeat(101) },
+  ])('refuses the carrier %j', (carrier) => {
+    given(historyTo('PACKAGING')).when(command('ShipOrder', { carrier })).thenThrows(DomainValidationError, { code: 'INVALID_CARRIER' });
   });
 
   it.each(['', '   ', 'x'.repeat(65), 'line\nbreak'])('refuses the tracking number %j', (trackingNumber) => {

@@ -1,8 +1,9 @@
 /** evolve: total, pure, and the source of every state field the handlers read. */
-import { ORDER_EVENT_TYPES, EVENT_SCHEMA_VERSIONS, isOrderEventType, statusOfEvent, type OrderEvent } from './events';
+import { ORDER_EVENT_TYPES, EVENT_SCHEMA_VERSIONS, isOrderEventType, type OrderEvent } from './events';
 import { evolve, foldOrder, initialState, type OrderEventEnvelope } from './order';
 import { ORDER_STATUSES } from './statuses';
 import { ORDER_ID, SUBMISSION_ID, event, historyTo, stamped } from './testing';
+import { statusOfEvent } from './transitions';
 
 describe('evolve', () => {
   it('starts from a state that does not exist', () => {
@@ -27,6 +28,7 @@ describe('evolve', () => {
       approvedVia: 'seller',
       operatorRef: 'op-9',
       trackingNumber: 'JJD000390007',
+      carrier: { code: 'CONTRACT_CARRIER', name: 'Contract carrier' },
       cancellation: null,
       closedVia: 'carrier',
       deliveredAt: '2025-03-09T15:30:00.000Z',
@@ -86,10 +88,10 @@ describe('evolve', () => {
 });
 
 describe('event schema versions', () => {
-  it('has a version for every event type, all at 1 for now', () => {
+  it('has a version for every event type: OrderShipped at 2 (it names its carrier), all others at 1', () => {
     expect(ORDER_EVENT_TYPES).toHaveLength(14);
     expect(ORDER_EVENT_TYPES.every(isOrderEventType)).toBe(true);
-    expect(new Set(Object.values(EVENT_SCHEMA_VERSIONS))).toEqual(new Set([1]));
+    expect(Object.entries(EVENT_SCHEMA_VERSIONS).filter(([, version]) => version !== 1)).toEqual([['OrderShipped', 2]]);
     expect(isOrderEventType('toString')).toBe(false);
   });
 });

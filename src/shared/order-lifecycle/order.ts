@@ -15,12 +15,12 @@
  *   the state (422). The handler tracks the stream revision; the state does
  *   not.
  */
-import type { ActorRole } from '../../infrastructure/event-store/event-store.port';
+import type { ActorRole } from './actors';
 import type { CommandMetadata, OrderCommand, OrderCommandOf } from './commands';
 import { DomainValidationError, IllegalTransitionError, OrderAlreadyExistsError, OrderNotFoundError } from './errors';
-import { statusOfEvent, type ApprovalChannel, type ClosedVia, type ModelSummary, type OrderEvent, type OrderPrice, type SalesChannel } from './events';
+import { CONTRACT_CARRIER, type ApprovalChannel, type Carrier, type ClosedVia, type ModelSummary, type OrderEvent, type OrderPrice, type SalesChannel } from './events';
 import type { MaterialCode, OrderStatus } from './statuses';
-import { allowedCommands, canApply } from './transitions';
+import { allowedCommands, canApply, statusOfEvent } from './transitions';
 
 /** An event as evolve reads it: the bare event, optionally with its envelope's time. */
 export type OrderEventEnvelope = OrderEvent & { metadata?: { occurredAt: string } };
@@ -58,6 +58,8 @@ export interface OrderState {
   /** The operator of the latest factory step. */
   operatorRef: string | null;
   trackingNumber: string | null;
+  /** Who carries the parcel, once shipped. */
+  carrier: Carrier | null;
   cancellation: { reasonCode: string; reason: string; cancelledBy: ActorRole } | null;
   closedVia: ClosedVia | null;
   deliveredAt: string | null;
@@ -85,6 +87,7 @@ export function initialState(): OrderState {
     approvedVia: null,
     operatorRef: null,
     trackingNumber: null,
+    carrier: null,
     cancellation: null,
     closedVia: null,
     deliveredAt: null,
@@ -132,7 +135,13 @@ function applyData(state: OrderState, event: OrderEventEnvelope, at: string | nu
     case 'PackagingStarted':
       return { ...state, operatorRef: event.data.operatorRef };
     case 'OrderShipped':
-      return { ...state, operatorRef: event.data.operatorRef, trackingNumber: event.data.trackingNumber };
+      return {
+        ...state,
+        operatorRef: event.data.operatorRef,
+        trackingNumber: event.data.trackingNumber,
+        // A copy by spread: evolve stays total even for a v1 event that was not upcast (it gives {}, never a throw).
+        carrier: { ...event.data.carrier },
+      };
     case 'OrderClosed':
       return { ...state, closedVia: event.data.closedVia, deliveredAt: event.data.deliveredAt, closedAt: at };
     case 'OrderCancelled': {
@@ -196,7 +205,10 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
     case 'ShipOrder': {
       const trackingNumber = typeof command.data.trackingNumber === 'string' ? command.data.trackingNumber.trim() : '';
       check(TRACKING_NUMBER.test(trackingNumber), 'INVALID_TRACKING_NUMBER', 'trackingNumber must be 1-64 letters, digits, spaces or -_./');
-      return [{ type: 'OrderShipped', data: { operatorRef: operatorOf(command.metadata), trackingNumber } }];
+      const { code, name } = command.data.carrier ?? CONTRACT_CARRIER;
+      check(typeof code === 'string' && CARRIER_CODE.test(code), 'INVALID_CARRIER', 'carrier.code must be an UPPER_SNAKE_CASE code');
+      check(isNonEmpty(name) && name.length <= 100, 'INVALID_CARRIER', 'carrier.name must be 1-100 characters');
+      return [{ type: 'OrderShipped', data: { operatorRef: operatorOf(command.metadata), carrier: { code, name }, trackingNumber } }];
     }
     case 'CloseOrder': {
       const { closedVia, deliveredAt } = command.data;
@@ -306,6 +318,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const MATERIAL_CODE = /^[A-Z][A-Z0-9_]{0,31}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const REASON_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+const CARRIER_CODE = /^[A-Z][A-Z0-9_]{0,31}$/;
 const TRACKING_NUMBER = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,63}$/;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -3,9 +3,9 @@
  * by *.unit.spec.ts only): fixtures, histories that reach each status along
  * the lifecycle, and the given/when/then specification helper.
  */
-import type { EventActor } from '../../infrastructure/event-store/event-store.port';
+import type { EventActor } from './actors';
 import type { CommandMetadata, OrderCommand, OrderCommandOf, OrderCommandType } from './commands';
-import type { OrderEvent, OrderEventOf } from './events';
+import { CONTRACT_CARRIER, type OrderEvent, type OrderEventOf } from './events';
 import { decide, foldOrder, type OrderEventEnvelope, type OrderState } from './order';
 import type { OrderStatus } from './statuses';
 
@@ -106,7 +106,7 @@ const HAPPY_PATH_EVENTS: OrderEvent[] = [
   { type: 'ManufacturingStarted', data: { operatorRef: 'op-9' } },
   { type: 'ManufacturingCompleted', data: { operatorRef: 'op-9' } },
   { type: 'PackagingStarted', data: { operatorRef: 'op-9' } },
-  { type: 'OrderShipped', data: { operatorRef: 'op-9', trackingNumber: 'JJD000390007' } },
+  { type: 'OrderShipped', data: { operatorRef: 'op-9', carrier: { ...CONTRACT_CARRIER }, trackingNumber: 'JJD000390007' } },
   { type: 'OrderClosed', data: { closedVia: 'carrier', deliveredAt: '2025-03-09T15:30:00.000Z' } },
 ];
 

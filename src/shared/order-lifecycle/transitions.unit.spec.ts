@@ -1,5 +1,6 @@
 import { ORDER_STATUSES, TERMINAL_STATUSES, isKnownMaterialCode, isOrderStatus, isTerminalStatus, type OrderStatus } from './statuses';
-import { COMMAND_RULES, ORDER_TRANSITIONS, allowedCommands, allowedNextStatuses, assertTransitionGraph, canTransition, type Transitions } from './transitions';
+import { ORDER_EVENT_TYPES } from './events';
+import { ORDER_LIFECYCLE, ORDER_TRANSITIONS, allowedCommands, allowedNextStatuses, assertTransitionGraph, canTransition, statusOfEvent, type LifecycleTable } from './transitions';
 
 /** ARCHITECTURE.md "Order lifecycle (binding)", column "from", transcribed independently of the code. */
 const BINDING_FROM: Record<OrderStatus, OrderStatus[]> = {
@@ -55,30 +56,59 @@ describe('order lifecycle transition table', () => {
   });
 
   it('never offers InitiateOrder to an existing order', () => {
-    expect(COMMAND_RULES.InitiateOrder.from).toEqual([]);
+    expect(ORDER_LIFECYCLE.InitiateOrder.from).toEqual([]);
+  });
+
+  it('gives each event the status of the command it ends (history-only events set none)', () => {
+    const statuses = Object.fromEntries(ORDER_EVENT_TYPES.map((type) => [type, statusOfEvent(type)]));
+    expect(statuses).toEqual({
+      OrderInitiated: 'INITIATED',
+      ModelUploaded: 'FILE_UPLOADED',
+      OrderSubmitted: 'SUBMITTED',
+      PriceCalculated: 'PRICE_CALCULATED',
+      PricingAttemptFailed: null,
+      PricingFailed: null,
+      PricingRetryRequested: null,
+      ManufacturingApproved: 'MANUFACTURING_APPROVED',
+      ManufacturingStarted: 'MANUFACTURING_STARTED',
+      ManufacturingCompleted: 'MANUFACTURING_COMPLETED',
+      PackagingStarted: 'PACKAGING',
+      OrderShipped: 'SHIPPED',
+      OrderClosed: 'CLOSED',
+      OrderCancelled: 'CANCELLED',
+    });
   });
 });
 
 describe('assertTransitionGraph', () => {
-  it('accepts the shipped tables', () => {
+  it('accepts the shipped table', () => {
     expect(() => assertTransitionGraph()).not.toThrow();
   });
 
   it('names the states a broken table cannot reach', () => {
-    const broken: Transitions<OrderStatus> = { ...ORDER_TRANSITIONS, PACKAGING: { to: [] } };
+    const broken: LifecycleTable = { ...ORDER_LIFECYCLE, ShipOrder: { ...ORDER_LIFECYCLE.ShipOrder, from: [] } };
     expect(() => assertTransitionGraph(broken)).toThrow('the following states are unreachable: SHIPPED, CLOSED');
   });
 
-  it('refuses a command that moves along an edge the table forbids', () => {
-    const rules = { ...COMMAND_RULES, ShipOrder: { from: ['MANUFACTURING_COMPLETED', 'PACKAGING'], to: 'SHIPPED' } } as const;
-    expect(() => assertTransitionGraph(ORDER_TRANSITIONS, rules)).toThrow(
-      'the following commands make transitions the table forbids: ShipOrder: MANUFACTURING_COMPLETED -> SHIPPED',
-    );
+  // The graph is made by the commands, so a move no command makes cannot exist; what can go wrong is the rows themselves.
+  it('refuses a command that leaves a terminal status', () => {
+    const table: LifecycleTable = { ...ORDER_LIFECYCLE, CancelOrder: { ...ORDER_LIFECYCLE.CancelOrder, from: ['PRICE_CALCULATED', 'CLOSED'] } };
+    expect(() => assertTransitionGraph(table)).toThrow('the following commands leave a terminal status: CancelOrder from CLOSED');
   });
 
-  it('refuses an edge that no command makes', () => {
-    const table: Transitions<OrderStatus> = { ...ORDER_TRANSITIONS, SHIPPED: { to: ['CLOSED', 'CANCELLED'] } };
-    expect(() => assertTransitionGraph(table)).toThrow('the following transitions have no command: SHIPPED -> CANCELLED');
+  it('refuses a command that no status allows', () => {
+    const table: LifecycleTable = { ...ORDER_LIFECYCLE, RequestPricingRetry: { ...ORDER_LIFECYCLE.RequestPricingRetry, from: [] } };
+    expect(() => assertTransitionGraph(table)).toThrow('the following commands are allowed in no status: RequestPricingRetry');
+  });
+
+  it('refuses an event that no command decides', () => {
+    const table: LifecycleTable = { ...ORDER_LIFECYCLE, RequestPricingRetry: { ...ORDER_LIFECYCLE.RequestPricingRetry, events: ['PricingAttemptFailed'] } };
+    expect(() => assertTransitionGraph(table)).toThrow('the following events no command decides: PricingRetryRequested');
+  });
+
+  it('refuses an event that two commands give different statuses', () => {
+    const table: LifecycleTable = { ...ORDER_LIFECYCLE, FailPricing: { ...ORDER_LIFECYCLE.FailPricing, events: ['OrderCancelled', 'PricingFailed'] } };
+    expect(() => assertTransitionGraph(table)).toThrow('the following events set different statuses in different commands: OrderCancelled (none, CANCELLED)');
   });
 });
 

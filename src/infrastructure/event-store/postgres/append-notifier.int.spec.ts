@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { collector, newEvent, newStream, waitUntil } from '../../../../test/contract/event-store.contract';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { migrateDatabase } from '../../database/data-source';
+import { INFRASTRUCTURE_MIGRATIONS } from '../../database/migrations';
 import type { Subscription } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 import { APPENDED_CHANNEL } from './queries';
@@ -21,7 +22,7 @@ describe('PostgresEventStore notifications', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('event_store_notify');
-    await migrateDatabase(database.url);
+    await migrateDatabase(database.url, INFRASTRUCTURE_MIGRATIONS);
     // No fallback poll: deliveries below can only come from notifications.
     store = new PostgresEventStore({ connectionString: database.url, poolSize: 8, pollIntervalMs: 60_000, logger: quiet });
     listener = new Client({ connectionString: database.url });

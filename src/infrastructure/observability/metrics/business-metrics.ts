@@ -3,22 +3,14 @@ import { ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppSettings } from '../../../config/app-settings';
 import { ORDER_STATUSES } from '../../../shared/order-lifecycle';
-import { PricingMetrics } from '../../../modules/pricing/pricing-metrics';
-import { StuckOrdersRepository } from '../../../modules/support/stuck/stuck-orders.repository';
-import { ProjectionStatus } from '../../../projections/runtime/projection-status';
 import { EventConsumerMetrics } from '../../event-consumers/event-consumer-metrics';
 import { ParkedEventsRepository } from '../../event-consumers/parked-events.repository';
 import { setEventConsumerMetricsSource } from './event-consumer-metrics.exporter';
-import { setPricingMetricsSource } from './pricing-metrics.exporter';
 import { collectionErrors } from './external-metrics';
 import { gauge } from './registry';
 
 export const ordersByStatus = gauge('alexandrite_orders', 'Orders per current status (from the orders read model)', ['status']);
-export const stuckOrders = gauge('alexandrite_orders_stuck', 'Orders longer in their status than its SLA, per status', ['status']);
 export const oldestOrderAge = gauge('alexandrite_order_status_oldest_age_seconds', 'Age of the oldest order still in each non-terminal status', ['status']);
-export const projectionLagEvents = gauge('alexandrite_projection_lag_events', 'Events recorded but not applied to the read models yet (capped at 1000)', []);
-export const projectionLagSeconds = gauge('alexandrite_projection_lag_seconds', 'Age of the oldest event not applied to the read models yet', []);
-export const projectionLeader = gauge('alexandrite_projection_leader', '1 when this replica holds the projector leader lock', []);
 
 /** The read model may not exist yet (projections not installed, or a fresh database). */
 const READ_MODEL_PRESENT = `SELECT to_regclass('order_status_counts') IS NOT NULL AND to_regclass('orders_current') IS NOT NULL AS present`;
@@ -30,15 +22,29 @@ const OLDEST_PER_STATUS = `
     FROM unnest($1::text[]) AS s(status)`;
 
 /**
+ * A module's figures, read at scrape time. Modules and the projections
+ * register theirs here (infrastructure imports none of them), each app
+ * instance its own: several apps may share one test process.
+ */
+export interface MetricsCollector {
+  /** Its label on alexandrite_metrics_collection_errors_total when it fails. */
+  source: string;
+  /** Reads the orders read model: runs after the per-status counts, once the read model's tables exist. */
+  needsReadModel?: boolean;
+  collect(): void | Promise<void>;
+}
+
+/**
  * Gauges read at scrape time from what the app already keeps: the orders
- * read model (per-status counts, stuck orders) and the projector's status.
- * A source that is missing is skipped; one that fails is counted and the
- * rest of /metrics is still served.
+ * read model (per-status counts) and what modules register (stuck orders,
+ * the projector's status, pricing). A source that is missing is skipped;
+ * one that fails is counted and the rest of /metrics is still served.
  */
 @Injectable()
 export class BusinessMetrics {
   private readonly logger = new Logger('Metrics');
   private readonly found = new Map<unknown, unknown>();
+  private readonly collectors: MetricsCollector[] = [];
   private readModelPresent = false;
 
   constructor(
@@ -47,12 +53,18 @@ export class BusinessMetrics {
     private readonly settings: AppSettings,
   ) {}
 
+  register(collector: MetricsCollector): void {
+    this.collectors.push(collector);
+  }
+
   async refresh(): Promise<void> {
-    setPricingMetricsSource(this.optional(PricingMetrics) ?? undefined);
     const consumerMetrics = this.optional(EventConsumerMetrics);
     const parked = this.optional(ParkedEventsRepository);
     setEventConsumerMetricsSource(consumerMetrics && parked ? { metrics: consumerMetrics, parked } : undefined);
-    await Promise.all([this.guard('orders', () => this.refreshOrders()), this.guard('projection', () => this.refreshProjection())]);
+    await Promise.all([
+      this.guard('orders', () => this.refreshOrders()),
+      ...this.collectors.filter((collector) => !collector.needsReadModel).map((collector) => this.guard(collector.source, () => collector.collect())),
+    ]);
   }
 
   private async refreshOrders(): Promise<void> {
@@ -70,21 +82,7 @@ export class BusinessMetrics {
     const slaMs = this.settings.config.support.slaMs;
     const rows = await this.dataSource.query<{ status: string; oldest_age: number | null }[]>(OLDEST_PER_STATUS, [Object.keys(slaMs)]);
     for (const row of rows) oldestOrderAge.set({ status: row.status }, row.oldest_age === null ? 0 : Number(row.oldest_age));
-    // Support's own count, so the gauge and GET /api/support/orders/stuck always agree.
-    const stuck = this.optional(StuckOrdersRepository);
-    if (stuck) {
-      const overdue = await stuck.countOverdue(slaMs, new Date());
-      for (const status of Object.keys(slaMs)) stuckOrders.set({ status }, overdue[status as keyof typeof overdue] ?? 0);
-    }
-  }
-
-  private async refreshProjection(): Promise<void> {
-    const status = this.optional(ProjectionStatus);
-    if (!status) return;
-    const snapshot = await status.snapshot();
-    projectionLagEvents.set(snapshot.eventsBehind);
-    projectionLagSeconds.set(snapshot.secondsBehind);
-    projectionLeader.set(snapshot.role === 'leader' ? 1 : 0);
+    for (const collector of this.collectors.filter((each) => each.needsReadModel)) await this.guard(collector.source, () => collector.collect());
   }
 
   /** Modules that feed metrics are optional here: an app without one simply lacks its figures. */
@@ -101,7 +99,7 @@ export class BusinessMetrics {
     return this.found.get(token) as T | null;
   }
 
-  private async guard(source: string, refresh: () => Promise<void>): Promise<void> {
+  private async guard(source: string, refresh: () => void | Promise<void>): Promise<void> {
     try {
       await refresh();
     } catch (error) {

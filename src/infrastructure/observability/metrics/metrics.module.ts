@@ -5,14 +5,14 @@ import { BusinessMetrics } from './business-metrics';
 import { registerEventConsumerMetrics } from './event-consumer-metrics.exporter';
 import { installHttpMetrics } from './http-metrics';
 import { MetricsServer } from './metrics-server';
-import { registerPricingMetrics } from './pricing-metrics.exporter';
 import { collectProcessMetricsOnce } from './registry';
 
 /**
  * Prometheus metrics at GET /metrics on their own listener (metrics-server.ts,
  * METRICS_PORT): RED per route (http-metrics.ts), process
  * USE (prom-client defaults), event-store appends and lifecycle transitions
- * (InstrumentedEventStore) and scrape-time business gauges (business-metrics.ts).
+ * (InstrumentedEventStore) and scrape-time business gauges (business-metrics.ts),
+ * to which modules register their own collectors.
  */
 // Global: modules use BusinessMetrics' registries without importing this module.
 @Global()
@@ -25,7 +25,6 @@ export class MetricsModule implements OnModuleInit {
 
   onModuleInit(): void {
     collectProcessMetricsOnce();
-    registerPricingMetrics();
     registerEventConsumerMetrics();
     installHttpMetrics(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
   }

@@ -3,8 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@ne
 import { Roles } from '../../../infrastructure/auth/roles.decorator';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { encodeCursor, type KeysetPosition, parseCursor, parseLimit } from '../../../infrastructure/http/list-query';
-import { KEYSET_END, type ListRow, type OrderListPage, parseStatusFilter, toListItem } from '../../../projections/read-models/orders-current/orders-list';
-import { ReadModelDatabase } from '../../../projections/runtime/read-model-database';
+import { KEYSET_END, type ListRow, type OrderListPage, parseStatusFilter, toListItem, ReadModelDatabase } from '../../../projections';
 import { ORDER_STATUSES, type OrderStatus } from '../../../shared/order-lifecycle';
 import { CRM_ORDERS_PAGE } from './crm-orders-list.queries';
 

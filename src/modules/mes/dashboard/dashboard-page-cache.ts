@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Lsn } from '../../../infrastructure/database/read-replicas/lsn';
-import { OrderChangeFeed } from '../../../projections/runtime/order-change-feed';
-import { ReadModelDatabase } from '../../../projections/runtime/read-model-database';
+import { OrderChangeFeed, ReadModelDatabase } from '../../../projections';
 
 /** Distinct queries kept (statuses x search x cursor x limit); the oldest is dropped beyond this. */
 const MAX_ENTRIES = 256;

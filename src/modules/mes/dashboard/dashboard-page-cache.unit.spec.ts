@@ -1,4 +1,4 @@
-import type { OrderChangeFeed, OrderChangeListener } from '../../../projections/runtime/order-change-feed';
+import type { OrderChangeFeed, OrderChangeListener } from '../../../projections';
 import { DashboardPageCache } from './dashboard-page-cache';
 
 /** Stands in for the LISTEN connection: the test says when a batch was committed and whether it is connected. */

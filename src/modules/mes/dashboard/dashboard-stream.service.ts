@@ -5,7 +5,7 @@ import { ApiError } from '../../../infrastructure/http/api-error';
 import { ShutdownState } from '../../../infrastructure/lifecycle/shutdown-state';
 import { rateLimitRejections } from '../../../infrastructure/observability/metrics/rate-limit-metrics';
 import { gauge } from '../../../infrastructure/observability/metrics/registry';
-import { OrderChangeFeed } from '../../../projections/runtime/order-change-feed';
+import { OrderChangeFeed } from '../../../projections';
 import { type DashboardItem, MesDashboardRepository } from './mes-dashboard.repository';
 
 /** More changes than this since a client's Last-Event-ID: it gets `reset` and reloads the list instead. */

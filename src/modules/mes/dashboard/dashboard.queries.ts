@@ -3,7 +3,7 @@
  * (test/projections/dashboard-queries.int.spec.ts checks the plans).
  * All of it reads the orders read model (src/projections/read-models).
  */
-import { exactUtc, LIST_ITEM_COLUMNS, type ListRow } from '../../../projections/read-models/orders-current/orders-list';
+import { exactUtc, LIST_ITEM_COLUMNS, type ListRow } from '../../../projections';
 
 /** A list item's columns, plus who works on the order and the position of its latest event. */
 const ITEM_COLUMNS = `${LIST_ITEM_COLUMNS}, o.operator_ref, o.last_position::text AS last_position`;

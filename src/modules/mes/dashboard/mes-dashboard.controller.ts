@@ -9,7 +9,7 @@ import { badRequest, forbidden, unauthorized } from '../../../infrastructure/htt
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import { parseCursor, parseLimit, parseSearch } from '../../../infrastructure/http/list-query';
-import { parseStatusFilter } from '../../../projections/read-models/orders-current/orders-list';
+import { parseStatusFilter } from '../../../projections';
 import { ORDER_STATUSES } from '../../../shared/order-lifecycle';
 import { DashboardPageCache } from './dashboard-page-cache';
 import { DashboardStreamService } from './dashboard-stream.service';

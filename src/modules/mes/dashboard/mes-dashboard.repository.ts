@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Lsn } from '../../../infrastructure/database/read-replicas/lsn';
 import { encodeCursor, type KeysetPosition, likePrefix } from '../../../infrastructure/http/list-query';
-import { KEYSET_START, type OrderListItem, toListItem } from '../../../projections/read-models/orders-current/orders-list';
-import { ReadModelDatabase } from '../../../projections/runtime/read-model-database';
+import { KEYSET_START, type OrderListItem, toListItem, ReadModelDatabase } from '../../../projections';
 import { ORDER_STATUSES, type OrderStatus } from '../../../shared/order-lifecycle';
 import { CHANGES_SINCE, DASHBOARD_PAGE, type DashboardRow, LATEST_CHANGE, STATUS_COUNTS } from './dashboard.queries';
 

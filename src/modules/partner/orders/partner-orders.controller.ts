@@ -6,7 +6,8 @@ import type { Principal } from '../../../infrastructure/auth/principal';
 import { CurrentPrincipal, Roles } from '../../../infrastructure/auth/roles.decorator';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
-import { type AuthenticatedRequest, RequestCommandContext } from '../../../infrastructure/http/request-context';
+import type { AuthenticatedRequest } from '../../../infrastructure/http/request-context';
+import { RequestCommandContext } from '../../../shared/order-commands/request-command-context';
 import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
 import { type CommandContext, commandMetadata } from '../../../shared/order-commands/command-context';
 import { newOrderId } from '../../../shared/order-commands/derived-ids';
@@ -15,9 +16,8 @@ import { assertCanAccess } from '../../../shared/order-commands/order-access';
 import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
 import { CommandAccepted, OrderView, toOrderView } from '../../../shared/order-commands/order-view';
 import type { OrderCommand, OrderState } from '../../../shared/order-lifecycle';
-import { MaterialsPolicy } from '../../shop/materials.policy';
-import { ModelUploadService } from '../../shop/model-upload/model-upload.service';
-import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
+import { MaterialsPolicy, ModelUploadService } from '../../shop';
+import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../pricing';
 import { CreatePartnerOrderDto } from './partner-orders.dto';
 
 /**

@@ -5,7 +5,7 @@ import { badRequest } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import { parseLimit } from '../../../infrastructure/http/list-query';
-import { RequestCommandContext } from '../../../infrastructure/http/request-context';
+import { RequestCommandContext } from '../../../shared/order-commands/request-command-context';
 import type { CommandContext } from '../../../shared/order-commands/command-context';
 import type { PricingDeadLetter } from './dead-letters.repository';
 import { PricingDeadLetterService } from './dead-letters.service';

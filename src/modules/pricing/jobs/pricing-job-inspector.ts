@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { PricingJobSnapshot } from '../../support/diagnosis/diagnose';
-import { PricingJobInspector } from '../../support/pricing-job-inspector';
+import { PricingJobInspector, type PricingJobSnapshot } from './pricing-job-inspector.port';
 import { PRICING_DEAD_QUEUE, PRICING_MAX_ATTEMPTS, PRICING_QUEUE } from './pricing-job';
 
 interface JobRow {

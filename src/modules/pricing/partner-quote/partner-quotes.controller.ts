@@ -7,7 +7,7 @@ import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagge
 import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import type { AuthenticatedRequest } from '../../../infrastructure/http/request-context';
 import { UuidPipe } from '../../../infrastructure/http/uuid-param.pipe';
-import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../shop/model-upload/model-request';
+import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../model-intake/model-request';
 import { QuoteService, type QuoteView } from './quote.service';
 
 @ApiTags('partner')

@@ -6,7 +6,7 @@ import { AppSettings } from '../../../config/app-settings';
 import type { Principal } from '../../../infrastructure/auth/principal';
 import { BlobStorage, BlobTooLargeError } from '../../../infrastructure/blob-storage/blob-storage.port';
 import { ApiError, notFound } from '../../../infrastructure/http/api-error';
-import { ModelSniffer } from '../../shop/model-upload/model-sniffer';
+import { ModelSniffer } from '../model-intake/model-sniffer';
 import { CalculationTimeoutError, GeometryPool } from '../calculation/geometry-pool';
 import { PricingQueue } from '../jobs/pricing-queue';
 import { calculatePrice } from '../price-rules/calculate-price';

@@ -1,4 +1,4 @@
-import { earringStud, pendant, ring } from '../../pricing/geometry/generators';
+import { earringStud, pendant, ring } from '../../pricing';
 
 /**
  * The standard pieces a customer can order without a model of their own.

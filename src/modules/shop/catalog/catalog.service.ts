@@ -3,8 +3,7 @@ import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { BlobStorage } from '../../../infrastructure/blob-storage/blob-storage.port';
 import { ApiError } from '../../../infrastructure/http/api-error';
-import { analyzeTriangleSoup } from '../../pricing/geometry/analyze';
-import { toBinaryStl } from '../../pricing/geometry/stl-writer';
+import { analyzeTriangleSoup, toBinaryStl } from '../../pricing';
 import { CATALOG_ITEMS, type CatalogItemDefinition } from './catalog-items';
 
 export interface CatalogItem {

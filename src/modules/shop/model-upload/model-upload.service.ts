@@ -11,7 +11,7 @@ import { assertCanAccess } from '../../../shared/order-commands/order-access';
 import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
 import { type OrderView, toOrderView } from '../../../shared/order-commands/order-view';
 import { allowedCommands, canApply, IllegalTransitionError, type OrderState } from '../../../shared/order-lifecycle';
-import { ModelSniffer } from './model-sniffer';
+import { ModelSniffer } from '../../pricing';
 
 export interface UploadRequest {
   orderId: string;

@@ -4,8 +4,7 @@ import { CurrentPrincipal, Roles } from '../../../infrastructure/auth/roles.deco
 import type { Principal } from '../../../infrastructure/auth/principal';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { encodeCursor, type KeysetPosition, parseCursor, parseLimit } from '../../../infrastructure/http/list-query';
-import { KEYSET_END, type ListRow, type OrderListPage, toListItem } from '../../../projections/read-models/orders-current/orders-list';
-import { ReadModelDatabase } from '../../../projections/runtime/read-model-database';
+import { KEYSET_END, type ListRow, type OrderListPage, toListItem, ReadModelDatabase } from '../../../projections';
 import { SHOP_MY_ORDERS_PAGE } from './shop-orders-list.queries';
 
 const LIMITS = { defaultLimit: 20, maxLimit: 100 };

@@ -7,7 +7,7 @@
  * $1 customer ref (JWT sub), $2 cursor time (exact UTC text; 'infinity' for
  * the first page), $3 cursor order id, $4 rows to fetch (limit + 1).
  */
-import { exactUtc, LIST_ITEM_COLUMNS } from '../../../projections/read-models/orders-current/orders-list';
+import { exactUtc, LIST_ITEM_COLUMNS } from '../../../projections';
 
 export const SHOP_MY_ORDERS_PAGE = {
   name: 'shop_my_orders_page_v1',

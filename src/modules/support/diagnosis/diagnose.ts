@@ -1,4 +1,8 @@
 import { isTerminalStatus, type OrderState, type OrderStatus } from '../../../shared/order-lifecycle';
+import type { PricingJobSnapshot } from '../../pricing';
+
+// Part of the diagnosis input; the pricing module owns its shape.
+export type { PricingJobSnapshot };
 
 /**
  * "Where is order X and why has it not moved?" answered from the order's own
@@ -14,19 +18,6 @@ export interface WaitingFor {
   step: string;
   /** The command(s) that would move the order on. */
   commands: string[];
-}
-
-/** What the pricing queue knows about the order's current submission. */
-export interface PricingJobSnapshot {
-  jobId: string;
-  /** Queue state as the job store names it (created, retry, active, completed, failed, cancelled). */
-  state: string;
-  /** true when the job sits in the dead-letter queue. */
-  deadLettered: boolean;
-  attempt: number;
-  maxAttempts: number;
-  lastError: string | null;
-  nextRetryAt: string | null;
 }
 
 export interface ReadModelSnapshot {
@@ -245,34 +236,3 @@ export function humanDuration(ms: number): string {
   if (hours < 48) return `${hours} h`;
   return `${Math.round(hours / 24)} days`;
 }
-
-/** `SUBMITTED=2m,SHIPPED=14d`: per-status SLAs over the defaults. Units s, m, h, d. */
-export function parseSlaOverrides(value: string): Partial<Record<OrderStatus, number>> {
-  const result: Partial<Record<OrderStatus, number>> = {};
-  for (const part of value
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean)) {
-    const match = /^([A-Z_]+)=(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(part);
-    if (!match) throw new Error(`"${part}" is not STATUS=<number><s|m|h|d>`);
-    const [, status, amount, unit] = match;
-    if (!(status! in DEFAULT_SLA_MS)) throw new Error(`"${status}" is not a non-terminal order status`);
-    result[status as OrderStatus] = Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  }
-  return result;
-}
-
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** How long each non-terminal status may last before support should look. */
-export const DEFAULT_SLA_MS: Partial<Record<OrderStatus, number>> = {
-  INITIATED: 7 * UNIT_MS.d,
-  FILE_UPLOADED: 7 * UNIT_MS.d,
-  SUBMITTED: 5 * UNIT_MS.m,
-  PRICE_CALCULATED: 2 * UNIT_MS.d,
-  MANUFACTURING_APPROVED: 1 * UNIT_MS.d,
-  MANUFACTURING_STARTED: 3 * UNIT_MS.d,
-  MANUFACTURING_COMPLETED: 1 * UNIT_MS.d,
-  PACKAGING: 1 * UNIT_MS.d,
-  SHIPPED: 14 * UNIT_MS.d,
-};

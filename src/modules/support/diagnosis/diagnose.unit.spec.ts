@@ -1,6 +1,7 @@
 import { foldOrder, ORDER_STATUSES, type OrderStatus } from '../../../shared/order-lifecycle';
 import { historyTo } from '../../../shared/order-lifecycle/testing';
-import { DEFAULT_SLA_MS, diagnose, type DiagnosisInput, parseSlaOverrides, type PricingJobSnapshot, waitingFor } from './diagnose';
+import { DEFAULT_SLA_MS, parseSlaOverrides } from '../../../config/order-sla';
+import { diagnose, type DiagnosisInput, type PricingJobSnapshot, waitingFor } from './diagnose';
 
 const ORDER = '6f1c2a70-3b7e-4d0a-9a51-0c9b7c1d2e3f';
 

@@ -8,7 +8,7 @@ import { badRequest } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import { parseLimit } from '../../../infrastructure/http/list-query';
-import { RequestCommandContext } from '../../../infrastructure/http/request-context';
+import { RequestCommandContext } from '../../../shared/order-commands/request-command-context';
 import { UuidPipe } from '../../../infrastructure/http/uuid-param.pipe';
 import { orderStreamId } from '../../../shared/order-commands/order-command.executor';
 import type { CommandContext } from '../../../shared/order-commands/command-context';

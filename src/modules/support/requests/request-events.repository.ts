@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EVENTS_OF_REQUEST, type RequestEventRow } from '../../../projections/read-models';
+import { EVENTS_OF_REQUEST, type RequestEventRow } from '../../../projections';
 
 export interface RequestEvent {
   streamId: string;

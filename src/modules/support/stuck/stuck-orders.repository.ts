@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ReadModelDatabase } from '../../../projections/runtime/read-model-database';
+import { ReadModelDatabase } from '../../../projections';
 import type { OrderStatus } from '../../../shared/order-lifecycle';
 
 export interface OverdueOrderRow {

@@ -3,7 +3,8 @@
  * own `evolve`. It keeps only what the lists show, and applies events
  * incrementally to the stored row (no stream reload). Statuses come from the
  * lifecycle table (statusOfEvent), so a new status-setting event needs no
- * change here.
+ * change here; orders-current.fold.unit.spec.ts replays every event type
+ * through this fold and the kernel's `evolve` and compares the two.
  */
 import type { RecordedEvent } from '../../../infrastructure/event-store/event-store.port';
 import { isOrderEventType, type OrderEvent, type OrderStatus, statusOfEvent } from '../../../shared/order-lifecycle';

@@ -8,13 +8,13 @@
  */
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { AppSettings } from '../../config/app-settings';
-import { ConfigError, loadConfig } from '../../config/config';
-import { type RunningEmbeddedPostgres, isPortFree, startEmbeddedPostgres } from '../../infrastructure/database/embedded-postgres';
-import { migrateDatabase } from '../../infrastructure/database/data-source';
-import { createEventStore } from '../../infrastructure/event-store/event-store.module';
-import { allReadModels } from '../read-models';
-import { type RebuildProgress, rebuildReadModels } from './rebuild';
+import { AppSettings } from '../config/app-settings';
+import { ConfigError, loadConfig } from '../config/config';
+import { type RunningEmbeddedPostgres, isPortFree, startEmbeddedPostgres } from '../infrastructure/database/embedded-postgres';
+import { migrateDatabase } from '../infrastructure/database/data-source';
+import { createEventStore } from '../infrastructure/event-store/event-store.module';
+import { ALL_MIGRATIONS } from '../migrations';
+import { allReadModels, type RebuildProgress, rebuildReadModels } from '../projections';
 
 const EMBEDDED_DATABASE = 'alexandrite';
 const EMBEDDED_CREDENTIALS = 'postgres:alexandrite-embedded';
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   }
   try {
     await assertReachable(databaseUrl);
-    await migrateDatabase(databaseUrl);
+    await migrateDatabase(databaseUrl, ALL_MIGRATIONS);
     const eventStore = createEventStore(new AppSettings(config, databaseUrl, 'unused-by-the-rebuild-unused-by-the-rebuild', 'unused'));
     try {
       const result = await rebuildReadModels({ connectionString: databaseUrl, eventStore, readModels: allReadModels(), onProgress: progressBar() });

@@ -1,17 +1,15 @@
-import type { PricingMetrics, PricingOutcome } from '../../../modules/pricing/pricing-metrics';
-import { histogramValues, registerExternalMetric } from './external-metrics';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { BusinessMetrics } from '../../infrastructure/observability/metrics/business-metrics';
+import { histogramValues, registerExternalMetric } from '../../infrastructure/observability/metrics/external-metrics';
+import { PricingMetrics, type PricingOutcome } from './pricing-metrics';
 
 /** The pricing engine of the app serving the scrape (several apps may share one test process). */
 let source: PricingMetrics | undefined;
 
-export function setPricingMetricsSource(metrics: PricingMetrics | undefined): void {
-  source = metrics;
-}
-
 const OUTCOMES: readonly PricingOutcome[] = ['priced', 'invalid_model', 'failed', 'retry', 'stale'];
 
 /** The pricing families, registered once per process; values come from PricingMetrics at scrape time. */
-export function registerPricingMetrics(): void {
+function registerPricingMetrics(): void {
   registerExternalMetric('alexandrite_pricing_duration_seconds', 'histogram', 'Wall time of one price calculation, whatever its outcome', () =>
     source ? histogramValues('alexandrite_pricing_duration_seconds', source.calculationSeconds) : [],
   );
@@ -44,4 +42,24 @@ export function registerPricingMetrics(): void {
     const lag = await source?.subscriberLag();
     return lag ? [{ value: lag.secondsBehind }] : [];
   });
+}
+
+/** Pricing registers its figures with the app's metrics (infrastructure imports no module). */
+@Injectable()
+export class PricingMetricsExporter implements OnModuleInit {
+  constructor(
+    private readonly business: BusinessMetrics,
+    private readonly metrics: PricingMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    registerPricingMetrics();
+    // The families are once per process; each scrape reads the pricing engine of the app serving it.
+    this.business.register({
+      source: 'pricing',
+      collect: () => {
+        source = this.metrics;
+      },
+    });
+  }
 }
