@@ -84,6 +84,15 @@ module.exports = {
       to: { path: MODULES, pathNot: ['^src/modules/$1/', '^src/modules/[^/]+/index\\.ts$'] },
     },
     {
+      name: 'one-way-to-run-an-order-command',
+      comment:
+        'Every order command, from a route, a job or a webhook, goes through OrderCommands (order-commands.service.ts), ' +
+        'which stamps it and checks access; the load-decide-append engine behind it is used by nothing else (ARCHITECTURE.md).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/shared/order-commands/order-commands\\.(service|module)\\.ts$', SPEC] },
+      to: { path: '^src/shared/order-commands/order-command\\.executor\\.ts$' },
+    },
+    {
       name: 'projections-through-index',
       comment: "Modules read the projections' tables through what src/projections/index.ts exports.",
       severity: 'error',
