@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { AppSettings } from '../../config/app-settings';
-import { loadConfig } from '../../config/config';
-import { migrateDatabase } from '../../infrastructure/database/data-source';
-import { createEventStore } from '../../infrastructure/event-store/event-store.module';
-import type { EventStore } from '../../infrastructure/event-store/event-store.port';
-import { registerErrorTranslator, toApiError } from '../../infrastructure/http/error-mapping';
-import { ALL_MIGRATIONS } from '../../migrations';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { IllegalTransitionError } from '../order-lifecycle';
-import type { CommandContext } from './command-context';
-import { channelAccess, STAFF_ACCESS } from './order-access';
-import { ConcurrentModificationError, NoSuchOrderError } from './order-command.errors';
-import { OrderCommandExecutor } from './order-command.executor';
-import { OrderCommands } from './order-commands.service';
-import { translateOrderErrors } from './order-error-translator';
+import { AppSettings } from '../src/config/app-settings';
+import { loadConfig } from '../src/config/config';
+import { migrateDatabase } from '../src/infrastructure/database/data-source';
+import { createEventStore } from '../src/infrastructure/event-store/event-store.module';
+import type { EventStore } from '../src/infrastructure/event-store/event-store.port';
+import { registerErrorTranslator, toApiError } from '../src/infrastructure/http/error-mapping';
+import { ALL_MIGRATIONS } from '../src/migrations';
+import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { IllegalTransitionError } from '../src/shared/order-lifecycle';
+import type { CommandContext } from '../src/shared/order-commands/command-context';
+import { channelAccess, STAFF_ACCESS } from '../src/shared/order-commands/order-access';
+import { ConcurrentModificationError, NoSuchOrderError } from '../src/shared/order-commands/order-command.errors';
+import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
+import { OrderCommands } from '../src/shared/order-commands/order-commands.service';
+import { translateOrderErrors } from '../src/shared/order-commands/order-error-translator';
 
 /**
  * The one way to run an order command, against a real PostgreSQL event
