@@ -93,6 +93,18 @@ module.exports = {
       to: { path: '^src/shared/order-commands/order-command\\.executor\\.ts$' },
     },
     {
+      name: 'order-commands-throw-domain-errors',
+      comment:
+        'The order command service and the model upload refuse with domain errors; only the translators registered with the ' +
+        'one exception filter (error-mapping.ts) turn them into HTTP answers (ARCHITECTURE.md).',
+      severity: 'error',
+      from: {
+        path: [ORDER_COMMANDS, '^src/modules/shop/model-upload/model-upload\\.service\\.ts$'],
+        pathNot: ['^src/shared/order-commands/order-error-translator\\.ts$', SPEC],
+      },
+      to: { path: '^src/infrastructure/http/api-error\\.ts$' },
+    },
+    {
       name: 'projections-through-index',
       comment: "Modules read the projections' tables through what src/projections/index.ts exports.",
       severity: 'error',
