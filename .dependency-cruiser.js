@@ -84,6 +84,27 @@ module.exports = {
       to: { path: MODULES, pathNot: ['^src/modules/$1/', '^src/modules/[^/]+/index\\.ts$'] },
     },
     {
+      name: 'one-way-to-run-an-order-command',
+      comment:
+        'Every order command, from a route, a job or a webhook, goes through OrderCommands (order-commands.service.ts), ' +
+        'which stamps it and checks access; the load-decide-append engine behind it is used by nothing else (ARCHITECTURE.md).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/shared/order-commands/order-commands\\.(service|module)\\.ts$', SPEC] },
+      to: { path: '^src/shared/order-commands/order-command\\.executor\\.ts$' },
+    },
+    {
+      name: 'order-commands-throw-domain-errors',
+      comment:
+        'The order command service and the model upload refuse with domain errors; only the translators registered with the ' +
+        'one exception filter (error-mapping.ts) turn them into HTTP answers (ARCHITECTURE.md).',
+      severity: 'error',
+      from: {
+        path: [ORDER_COMMANDS, '^src/modules/shop/model-upload/model-upload\\.service\\.ts$'],
+        pathNot: ['^src/shared/order-commands/order-error-translator\\.ts$', SPEC],
+      },
+      to: { path: '^src/infrastructure/http/api-error\\.ts$' },
+    },
+    {
       name: 'projections-through-index',
       comment: "Modules read the projections' tables through what src/projections/index.ts exports.",
       severity: 'error',

@@ -1,5 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { CqrsModule } from '@nestjs/cqrs';
 import { AppSettings } from './config/app-settings';
 import { SettingsModule } from './config/settings.module';
 import { AuthModule } from './infrastructure/auth/auth.module';
@@ -38,7 +37,6 @@ export class AppModule {
         EventConsumersModule,
         BlobStorageModule,
         AuthModule,
-        CqrsModule.forRoot(),
         IdempotencyModule,
         OrderCommandsModule,
         ProjectionsModule,

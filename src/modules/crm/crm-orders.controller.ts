@@ -1,15 +1,13 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../infrastructure/auth/roles.decorator';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 import { RequestCommandContext } from '../../shared/order-commands/request-command-context';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
-import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
-import { runOrderCommand } from '../../shared/order-commands/execute-order-command';
+import type { CommandContext } from '../../shared/order-commands/command-context';
+import { type OrderCommandRequest, OrderCommands } from '../../shared/order-commands/order-commands.service';
 import { OrderView } from '../../shared/order-commands/order-view';
-import type { OrderCommand } from '../../shared/order-lifecycle';
 import { SellerCancelDto } from './dto/crm.dto';
 
 /** Seller actions on any order. */
@@ -18,7 +16,7 @@ import { SellerCancelDto } from './dto/crm.dto';
 @Roles('seller')
 @Controller('api/crm/orders')
 export class CrmOrdersController {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(private readonly orders: OrderCommands) {}
 
   @Post(':id/approve')
   @Idempotent()
@@ -27,7 +25,7 @@ export class CrmOrdersController {
   @ApiResponse({ status: 200, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404, 409)
   approve(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
-    return this.run(orderId, context, { type: 'ApproveManufacturing', data: { approvedVia: 'seller' }, metadata: commandMetadata(context) });
+    return this.run(orderId, context, { type: 'ApproveManufacturing', data: { approvedVia: 'seller' } });
   }
 
   @Post(':id/cancel')
@@ -40,7 +38,6 @@ export class CrmOrdersController {
     return this.run(orderId, context, {
       type: 'CancelOrder',
       data: { reasonCode: 'SELLER_CANCELLED', reason: body?.reason ?? 'cancelled by the seller' },
-      metadata: commandMetadata(context),
     });
   }
 
@@ -51,10 +48,11 @@ export class CrmOrdersController {
   @ApiResponse({ status: 200, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404, 409)
   close(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
-    return this.run(orderId, context, { type: 'CloseOrder', data: { closedVia: 'seller', deliveredAt: null }, metadata: commandMetadata(context) });
+    return this.run(orderId, context, { type: 'CloseOrder', data: { closedVia: 'seller', deliveredAt: null } });
   }
 
-  private run(orderId: string, context: CommandContext, command: OrderCommand): Promise<OrderView> {
-    return runOrderCommand(this.commands, orderId, command, context);
+  /** Staff act on any order. */
+  private run(orderId: string, context: CommandContext, command: OrderCommandRequest): Promise<OrderView> {
+    return this.orders.run(orderId, command, context);
   }
 }

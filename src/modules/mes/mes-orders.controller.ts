@@ -1,15 +1,13 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../infrastructure/auth/roles.decorator';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 import { RequestCommandContext } from '../../shared/order-commands/request-command-context';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
-import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
-import { runOrderCommand } from '../../shared/order-commands/execute-order-command';
+import type { CommandContext } from '../../shared/order-commands/command-context';
+import { type OrderCommandRequest, OrderCommands } from '../../shared/order-commands/order-commands.service';
 import { OrderView } from '../../shared/order-commands/order-view';
-import type { OrderCommand } from '../../shared/order-lifecycle';
 import { ShipOrderDto } from './dto/mes.dto';
 
 /** Factory-floor steps: take into work, complete, pack, ship. */
@@ -18,7 +16,7 @@ import { ShipOrderDto } from './dto/mes.dto';
 @Roles('operator')
 @Controller('api/mes/orders')
 export class MesOrdersController {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(private readonly orders: OrderCommands) {}
 
   @Post(':id/start')
   @Idempotent()
@@ -27,7 +25,7 @@ export class MesOrdersController {
   @ApiResponse({ status: 200, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404, 409)
   start(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
-    return this.run(orderId, context, { type: 'StartManufacturing', data: {}, metadata: commandMetadata(context) });
+    return this.run(orderId, context, { type: 'StartManufacturing', data: {} });
   }
 
   @Post(':id/complete')
@@ -37,7 +35,7 @@ export class MesOrdersController {
   @ApiResponse({ status: 200, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404, 409)
   complete(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
-    return this.run(orderId, context, { type: 'CompleteManufacturing', data: {}, metadata: commandMetadata(context) });
+    return this.run(orderId, context, { type: 'CompleteManufacturing', data: {} });
   }
 
   @Post(':id/package')
@@ -47,7 +45,7 @@ export class MesOrdersController {
   @ApiResponse({ status: 200, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404, 409)
   package(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
-    return this.run(orderId, context, { type: 'StartPackaging', data: {}, metadata: commandMetadata(context) });
+    return this.run(orderId, context, { type: 'StartPackaging', data: {} });
   }
 
   @Post(':id/ship')
@@ -57,10 +55,11 @@ export class MesOrdersController {
   @ApiResponse({ status: 200, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404, 409)
   ship(@Param('id', UuidParamPipe) orderId: string, @Body() body: ShipOrderDto, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
-    return this.run(orderId, context, { type: 'ShipOrder', data: { trackingNumber: body.trackingNumber }, metadata: commandMetadata(context) });
+    return this.run(orderId, context, { type: 'ShipOrder', data: { trackingNumber: body.trackingNumber } });
   }
 
-  private run(orderId: string, context: CommandContext, command: OrderCommand): Promise<OrderView> {
-    return runOrderCommand(this.commands, orderId, command, context);
+  /** Staff act on any order. */
+  private run(orderId: string, context: CommandContext, command: OrderCommandRequest): Promise<OrderView> {
+    return this.orders.run(orderId, command, context);
   }
 }

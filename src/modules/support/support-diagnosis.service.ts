@@ -2,7 +2,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { AppSettings } from '../../config/app-settings';
 import { ParkedEventsService } from '../../infrastructure/event-consumers/parked-events.service';
 import { notFound } from '../../infrastructure/http/api-error';
-import { OrderCommandExecutor, orderStreamId } from '../../shared/order-commands/order-command.executor';
+import { OrderCommands, orderStreamId } from '../../shared/order-commands/order-commands.service';
 import { OrderStreamCorruptError } from '../../shared/order-commands/order-stream-corrupt.error';
 import type { OrderStatus } from '../../shared/order-lifecycle';
 import { type Diagnosis, diagnose, type ParkedEventSnapshot, type PricingJobSnapshot, type ReadModelSnapshot, type WaitingFor, waitingFor } from './diagnosis/diagnose';
@@ -26,7 +26,7 @@ export class SupportDiagnosisService {
   private readonly slaMs: Partial<Record<OrderStatus, number>>;
 
   constructor(
-    private readonly orders: OrderCommandExecutor,
+    private readonly orders: OrderCommands,
     private readonly readModel: StuckOrdersRepository,
     settings: AppSettings,
     @Optional() private readonly pricingJobs?: PricingJobInspector,

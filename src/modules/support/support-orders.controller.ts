@@ -1,15 +1,13 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../infrastructure/auth/roles.decorator';
 import { badRequest, notFound } from '../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 import { UuidParamPipe } from '../../infrastructure/http/uuid-param.pipe';
-import { OrderCommandExecutor } from '../../shared/order-commands/order-command.executor';
 import { RequestCommandContext } from '../../shared/order-commands/request-command-context';
-import { type CommandContext, commandMetadata } from '../../shared/order-commands/command-context';
-import { runOrderCommand } from '../../shared/order-commands/execute-order-command';
+import type { CommandContext } from '../../shared/order-commands/command-context';
+import { OrderCommands } from '../../shared/order-commands/order-commands.service';
 import { OrderView } from '../../shared/order-commands/order-view';
 import { StuckQueryDto, StateQueryDto } from './dto/support.dto';
 import { SupportDiagnosisService } from './support-diagnosis.service';
@@ -22,9 +20,8 @@ import { buildTimeline, envelopeOf, eventsUpTo, type OrderTimeline, type ReplayP
 @Controller('api/support/orders')
 export class SupportOrdersController {
   constructor(
-    private readonly orders: OrderCommandExecutor,
+    private readonly orders: OrderCommands,
     private readonly diagnosis: SupportDiagnosisService,
-    private readonly commands: CommandBus,
   ) {}
 
   // Declared before the `:id` routes so `stuck` is never read as an order id.
@@ -48,7 +45,7 @@ export class SupportOrdersController {
   @ApiOperation({ summary: "Ask pricing to run the order's current submission again; recorded as PricingRetryRequested with the engineer's id" })
   @ApiErrorResponses(400, 401, 403, 404, 409)
   retryPricing(@Param('id', UuidParamPipe) orderId: string, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
-    return runOrderCommand(this.commands, orderId, { type: 'RequestPricingRetry', data: {}, metadata: commandMetadata(context) }, context);
+    return this.orders.run(orderId, { type: 'RequestPricingRetry', data: {} }, context);
   }
 
   @Get(':id/history')

@@ -19,8 +19,3 @@ export interface CommandContext {
    */
   idempotencySeed?: string;
 }
-
-/** The decision's metadata: the clock is read here, at the edge, never in the domain. */
-export function commandMetadata(context: CommandContext): { now: string; actor: EventActor } {
-  return { now: new Date().toISOString(), actor: context.actor };
-}

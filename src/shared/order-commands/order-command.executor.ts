@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppSettings } from '../../config/app-settings';
 import { EventStore, type ExpectedRevision, type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from '../../infrastructure/event-store/event-store.port';
-import { conflict } from '../../infrastructure/http/api-error';
 import { decide, EVENT_SCHEMA_VERSIONS, evolve, initialState, type OrderCommand, type OrderEvent, orderEventProblem, type OrderState } from '../order-lifecycle';
 import type { CommandContext } from './command-context';
 import { eventIdsFor } from './derived-ids';
+import { ConcurrentModificationError } from './order-command.errors';
 import { OrderStreamCorruptError, type UnreadableEvent, unreadableEvent } from './order-stream-corrupt.error';
 
 export const orderStreamId = (orderId: string): string => `order-${orderId}`;
@@ -20,7 +20,7 @@ export interface ExecutionResult {
 }
 
 export interface ExecuteOptions {
-  /** Runs on the loaded state before deciding; throws to refuse (e.g. 404 for another customer's order). */
+  /** Runs on the loaded state before deciding; throws to refuse (NoSuchOrderError for another customer's order). */
   authorize?: (state: OrderState) => void;
 }
 
@@ -29,7 +29,7 @@ export interface LoadOptions {
   toRevision?: bigint;
   /**
    * Runs on the state before a corrupt stream is refused, so a caller who may
-   * not see the order gets its 404 rather than learning about the stream.
+   * not see the order gets NoSuchOrderError rather than learning about the stream.
    */
   authorize?: (state: OrderState) => void;
 }
@@ -47,7 +47,10 @@ export interface InspectedOrder {
  * `evolve`, `decide`, append with the expected revision. On a concurrent
  * change it re-reads and re-decides (the new state may now refuse the
  * command, which is the right answer to a race), a bounded number of times,
- * then answers 409.
+ * then throws ConcurrentModificationError.
+ *
+ * Only OrderCommands (order-commands.service.ts) calls it: that service
+ * stamps the commands and checks access; the build keeps everyone else out.
  *
  * Under an Idempotency-Key the event ids are derived from the key
  * (derived-ids.ts). When they are already in the stream, the first attempt
@@ -87,9 +90,7 @@ export class OrderCommandExecutor {
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         if (attempt >= this.retries) {
-          throw conflict('CONCURRENT_MODIFICATION', `order ${orderId} kept changing while this command was decided; retry`, {
-            attempts: attempt + 1,
-          });
+          throw new ConcurrentModificationError(orderId, attempt + 1);
         }
       }
     }

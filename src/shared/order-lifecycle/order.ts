@@ -16,7 +16,7 @@
  *   not.
  */
 import type { ActorRole } from './actors';
-import type { CommandMetadata, OrderCommand, OrderCommandOf } from './commands';
+import type { CommandMetadata, OrderCommand, OrderCommandOf, OrderCommandType } from './commands';
 import { DomainValidationError, IllegalTransitionError, OrderAlreadyExistsError, OrderNotFoundError } from './errors';
 import { CONTRACT_CARRIER, type ApprovalChannel, type Carrier, type ClosedVia, type ModelSummary, type OrderEvent, type OrderPrice, type SalesChannel } from './events';
 import type { MaterialCode, OrderStatus } from './statuses';
@@ -161,11 +161,24 @@ function ignoreUnknownEvent(state: OrderState, _event: never): OrderState {
 /** reasonCode of the OrderCancelled that FailPricing appends. */
 export const PRICING_FAILED_REASON_CODE = 'PRICING_FAILED';
 
-export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
-  if (command.type !== 'InitiateOrder') {
-    if (!state.exists || state.status === null) throw new OrderNotFoundError(command.type);
-    if (!canApply(command.type, state.status)) throw new IllegalTransitionError(state.status, command.type, allowedCommands(state.status));
+/**
+ * Would the order accept a command of this type now? The lifecycle table's
+ * answer, the decider's first check: throws OrderNotFoundError or
+ * IllegalTransitionError (with the commands it would accept), as `decide`
+ * would. Callers ask it before costly work (reading an upload) so they do
+ * not repeat the table.
+ */
+export function assertAccepts(type: OrderCommandType, state: OrderState): void {
+  if (type === 'InitiateOrder') {
+    if (state.exists) throw new OrderAlreadyExistsError(state.orderId ?? '');
+    return;
   }
+  if (!state.exists || state.status === null) throw new OrderNotFoundError(type);
+  if (!canApply(type, state.status)) throw new IllegalTransitionError(state.status, type, allowedCommands(state.status));
+}
+
+export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
+  if (command.type !== 'InitiateOrder') assertAccepts(command.type, state);
   switch (command.type) {
     case 'InitiateOrder':
       return initiateOrder(command, state);

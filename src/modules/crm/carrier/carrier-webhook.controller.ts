@@ -7,7 +7,8 @@ import { ApiError } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
 import type { CommandContext } from '../../../shared/order-commands/command-context';
-import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
+import { NoSuchOrderError } from '../../../shared/order-commands/order-command.errors';
+import { OrderCommands } from '../../../shared/order-commands/order-commands.service';
 import { CarrierDeliveredDto } from '../dto/crm.dto';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './carrier-signature';
 import { CarrierSignatureGuard } from './carrier-signature.guard';
@@ -16,7 +17,7 @@ import { CarrierSignatureGuard } from './carrier-signature.guard';
 @ApiTags('crm')
 @Controller('api/crm/carrier')
 export class CarrierWebhookController {
-  constructor(private readonly orders: OrderCommandExecutor) {}
+  constructor(private readonly orders: OrderCommands) {}
 
   @Post('delivered')
   @Idempotent()
@@ -30,22 +31,14 @@ export class CarrierWebhookController {
   @ApiErrorResponses(400, 401, 404, 409, 422)
   async delivered(@Body() body: CarrierDeliveredDto, @Req() request: FastifyRequest): Promise<{ orderId: string; status: string; alreadyClosed: boolean }> {
     const { state } = await this.orders.load(body.orderId);
-    if (!state.exists) throw new ApiError(404, 'ORDER_NOT_FOUND', 'no such order');
+    if (!state.exists) throw new NoSuchOrderError(body.orderId);
     // Carriers resend confirmations; a second one for a delivered order is a success, not an error.
     if (state.status === 'CLOSED' && state.closedVia === 'carrier') return { orderId: body.orderId, status: 'CLOSED', alreadyClosed: true };
     if (body.trackingNumber && state.trackingNumber && body.trackingNumber !== state.trackingNumber) {
       throw new ApiError(422, 'TRACKING_NUMBER_MISMATCH', 'the tracking number is not the one this order was shipped with');
     }
     const context: CommandContext = { actor: { role: 'carrier', id: 'carrier-webhook' }, correlationId: randomUUID(), causationId: request.id, requestId: request.id };
-    const result = await this.orders.execute(
-      body.orderId,
-      {
-        type: 'CloseOrder',
-        data: { closedVia: 'carrier', deliveredAt: new Date(body.deliveredAt).toISOString() },
-        metadata: { now: new Date().toISOString(), actor: context.actor },
-      },
-      context,
-    );
+    const result = await this.orders.execute(body.orderId, { type: 'CloseOrder', data: { closedVia: 'carrier', deliveredAt: new Date(body.deliveredAt).toISOString() } }, context);
     return { orderId: body.orderId, status: result.state.status ?? 'CLOSED', alreadyClosed: false };
   }
 }

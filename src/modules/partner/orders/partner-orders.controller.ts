@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../../infrastructure/auth/principal';
 import { CurrentPrincipal, Roles } from '../../../infrastructure/auth/roles.decorator';
@@ -9,14 +7,9 @@ import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.
 import type { AuthenticatedRequest } from '../../../infrastructure/http/request-context';
 import { RequestCommandContext } from '../../../shared/order-commands/request-command-context';
 import { UuidParamPipe } from '../../../infrastructure/http/uuid-param.pipe';
-import { type CommandContext, commandMetadata } from '../../../shared/order-commands/command-context';
-import { newOrderId } from '../../../shared/order-commands/derived-ids';
-import { ExecuteOrderCommand, runOrderCommand } from '../../../shared/order-commands/execute-order-command';
-import { assertCanAccess } from '../../../shared/order-commands/order-access';
-import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
-import { CommandAccepted, OrderView, toOrderView } from '../../../shared/order-commands/order-view';
-import type { OrderCommand, OrderState } from '../../../shared/order-lifecycle';
-import { MaterialsPolicy, ModelUploadService } from '../../shop';
+import type { CommandContext } from '../../../shared/order-commands/command-context';
+import { CommandAccepted, OrderView } from '../../../shared/order-commands/order-view';
+import { ChannelOrdersService } from '../../shop';
 import { declaredLength, MODEL_CONTENT_TYPES, modelStreamOf } from '../../pricing';
 import { CreatePartnerOrderDto } from './partner-orders.dto';
 
@@ -31,12 +24,7 @@ import { CreatePartnerOrderDto } from './partner-orders.dto';
 @Roles('partner')
 @Controller('api/partner/v1/orders')
 export class PartnerOrdersController {
-  constructor(
-    private readonly commands: CommandBus,
-    private readonly orders: OrderCommandExecutor,
-    private readonly uploads: ModelUploadService,
-    private readonly materials: MaterialsPolicy,
-  ) {}
+  constructor(private readonly orders: ChannelOrdersService) {}
 
   @Post()
   @Idempotent()
@@ -44,22 +32,8 @@ export class PartnerOrdersController {
   @ApiOperation({ summary: 'Start a partner order (OrderInitiated, channel partner)' })
   @ApiResponse({ status: 201, type: CommandAccepted })
   @ApiErrorResponses(400, 401, 403, 422, 429)
-  async create(@Body() body: CreatePartnerOrderDto, @CurrentPrincipal() principal: Principal, @RequestCommandContext() context: CommandContext): Promise<CommandAccepted> {
-    await this.materials.assertKnown(body.material);
-    const orderId = newOrderId(context);
-    const result = await this.commands.execute(
-      new ExecuteOrderCommand(
-        orderId,
-        {
-          type: 'InitiateOrder',
-          // The partner's end customer is not known to us: the partner's opaque id stands for it.
-          data: { orderId, customerRef: principal.id, channel: 'partner', partnerId: principal.id, material: body.material },
-          metadata: commandMetadata(context),
-        },
-        context,
-      ),
-    );
-    return { id: orderId, status: result.state.status ?? 'INITIATED', revision: Number(result.revision) };
+  create(@Body() body: CreatePartnerOrderDto, @CurrentPrincipal() principal: Principal, @RequestCommandContext() context: CommandContext): Promise<CommandAccepted> {
+    return this.orders.create('partner', principal.id, body.material, context);
   }
 
   @Put(':id/model')
@@ -76,14 +50,7 @@ export class PartnerOrdersController {
     @CurrentPrincipal() principal: Principal,
     @RequestCommandContext() context: CommandContext,
   ): Promise<OrderView> {
-    return this.uploads.upload({
-      orderId,
-      body: modelStreamOf(request),
-      contentLength: declaredLength(contentLength),
-      principal,
-      actingRole: 'partner',
-      context,
-    });
+    return this.orders.upload('partner', principal.id, orderId, modelStreamOf(request), declaredLength(contentLength), context);
   }
 
   @Post(':id/submit')
@@ -93,7 +60,7 @@ export class PartnerOrdersController {
   @ApiResponse({ status: 202, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404, 409, 429)
   submit(@Param('id', UuidParamPipe) orderId: string, @CurrentPrincipal() principal: Principal, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
-    return this.run(orderId, principal, context, { type: 'SubmitOrder', data: { submissionId: randomUUID() }, metadata: commandMetadata(context) });
+    return this.orders.submit('partner', principal.id, orderId, context);
   }
 
   @Post(':id/confirm')
@@ -103,21 +70,14 @@ export class PartnerOrdersController {
   @ApiResponse({ status: 200, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404, 409, 429)
   confirm(@Param('id', UuidParamPipe) orderId: string, @CurrentPrincipal() principal: Principal, @RequestCommandContext() context: CommandContext): Promise<OrderView> {
-    return this.run(orderId, principal, context, { type: 'ApproveManufacturing', data: { approvedVia: 'partner' }, metadata: commandMetadata(context) });
+    return this.orders.command('partner', principal.id, orderId, { type: 'ApproveManufacturing', data: { approvedVia: 'partner' } }, context);
   }
 
   @Get(':id')
   @ApiOperation({ summary: "One of the partner's orders: status, model, price" })
   @ApiResponse({ status: 200, type: OrderView })
   @ApiErrorResponses(400, 401, 403, 404, 429)
-  async get(@Param('id', UuidParamPipe) orderId: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
-    const authorize = (state: OrderState) => assertCanAccess(principal, 'partner', state);
-    const { state, revision } = await this.orders.load(orderId, { authorize });
-    authorize(state);
-    return toOrderView(state, revision);
-  }
-
-  private run(orderId: string, principal: Principal, context: CommandContext, command: OrderCommand): Promise<OrderView> {
-    return runOrderCommand(this.commands, orderId, command, context, { authorize: (state) => assertCanAccess(principal, 'partner', state) });
+  get(@Param('id', UuidParamPipe) orderId: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
+    return this.orders.get('partner', principal.id, orderId);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { notFound } from '../../../infrastructure/http/api-error';
-import { type CommandContext, commandMetadata } from '../../../shared/order-commands/command-context';
-import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
+import type { CommandContext } from '../../../shared/order-commands/command-context';
+import { OrderCommands } from '../../../shared/order-commands/order-commands.service';
 import { DeadLettersRepository, type PricingDeadLetter } from './dead-letters.repository';
 
 /**
@@ -15,7 +15,7 @@ import { DeadLettersRepository, type PricingDeadLetter } from './dead-letters.re
 export class PricingDeadLetterService {
   constructor(
     private readonly repository: DeadLettersRepository,
-    private readonly orders: OrderCommandExecutor,
+    private readonly orders: OrderCommands,
   ) {}
 
   list(options: { open: boolean; limit: number }): Promise<PricingDeadLetter[]> {
@@ -24,7 +24,7 @@ export class PricingDeadLetterService {
 
   /** Re-enqueues pricing of an order (by order id: the support API's retry-pricing route). */
   async retryOrder(orderId: string, context: CommandContext): Promise<{ orderId: string; status: string }> {
-    const result = await this.orders.execute(orderId, { type: 'RequestPricingRetry', data: {}, metadata: commandMetadata(context) }, context);
+    const result = await this.orders.execute(orderId, { type: 'RequestPricingRetry', data: {} }, context);
     return { orderId, status: result.state.status ?? 'SUBMITTED' };
   }
 

@@ -3,11 +3,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BlobNotFoundError, BlobStorage } from '../../../infrastructure/blob-storage/blob-storage.port';
 import type { EventActor } from '../../../infrastructure/event-store/event-store.port';
 import { runWithOrderLogContext } from '../../../infrastructure/observability/log-context';
-import { activeTraceparent, withEventSpan } from '../../../infrastructure/observability/tracing/event-trace';
+import { withEventSpan } from '../../../infrastructure/observability/tracing/event-trace';
 import type { CommandContext } from '../../../shared/order-commands/command-context';
-import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
+import { type OrderCommandRequest, OrderCommands } from '../../../shared/order-commands/order-commands.service';
 import { OrderStreamCorruptError } from '../../../shared/order-commands/order-stream-corrupt.error';
-import { DomainValidationError, IllegalTransitionError, type OrderCommand, type OrderState } from '../../../shared/order-lifecycle';
+import { DomainValidationError, IllegalTransitionError, type OrderState } from '../../../shared/order-lifecycle';
 import { CalculationTimeoutError, GeometryPool, WorkerCrashedError } from '../calculation/geometry-pool';
 import type { GeometryResult } from '../calculation/geometry-task';
 import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
@@ -57,7 +57,7 @@ export class PricingJobHandler {
   private readonly logger = new Logger(PricingJobHandler.name);
 
   constructor(
-    private readonly orders: OrderCommandExecutor,
+    private readonly orders: OrderCommands,
     @Inject(BlobStorage) private readonly blobs: BlobStorage,
     private readonly priceList: PriceListService,
     private readonly pool: GeometryPool,
@@ -216,11 +216,11 @@ export class PricingJobHandler {
   }
 
   /** Runs a pricing command; a refusal because the order moved on (priced, cancelled, resubmitted) means the job is moot. */
-  private async command(job: PricingJobData, command: Omit<OrderCommand, 'metadata'>): Promise<void> {
-    const traceparent = activeTraceparent();
-    const context: CommandContext = { actor: PRICING_ACTOR, correlationId: job.submissionId, causationId: job.jobId, ...(traceparent ? { traceparent } : {}) };
+  private async command(job: PricingJobData, command: OrderCommandRequest): Promise<void> {
+    // The service adds the active trace (the job's span, a child of the submitting request's).
+    const context: CommandContext = { actor: PRICING_ACTOR, correlationId: job.submissionId, causationId: job.jobId };
     try {
-      await this.orders.execute(job.orderId, { ...command, metadata: { now: new Date().toISOString(), actor: PRICING_ACTOR } } as OrderCommand, context);
+      await this.orders.execute(job.orderId, command, context);
     } catch (error) {
       if (
         error instanceof IllegalTransitionError ||

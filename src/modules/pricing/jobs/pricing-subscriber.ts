@@ -8,7 +8,7 @@ import { type ParkedEvent, ParkedEventsRepository } from '../../../infrastructur
 import { EventStore, type RecordedEvent, type Subscription } from '../../../infrastructure/event-store/event-store.port';
 import { ReadinessRegistry } from '../../../infrastructure/health/readiness.registry';
 import { traceparentOf } from '../../../infrastructure/observability/tracing/event-trace';
-import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
+import { OrderCommands } from '../../../shared/order-commands/order-commands.service';
 import { OrderStreamCorruptError } from '../../../shared/order-commands/order-stream-corrupt.error';
 import { orderEventProblem } from '../../../shared/order-lifecycle';
 import { shortLived } from '../../../infrastructure/concurrency/short-lived-result';
@@ -67,7 +67,7 @@ export class PricingSubscriber {
     @Inject(EventStore) private readonly eventStore: EventStore,
     private readonly db: DataSource,
     private readonly queue: PricingQueue,
-    private readonly orders: OrderCommandExecutor,
+    private readonly orders: OrderCommands,
     private readonly parkedEvents: ParkedEventsRepository,
     private readonly consumerMetrics: EventConsumerMetrics,
     private readonly consumers: ParkingConsumerRegistry,

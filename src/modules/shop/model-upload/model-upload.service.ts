@@ -3,22 +3,20 @@ import type { IncomingMessage } from 'node:http';
 import { finished } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppSettings } from '../../../config/app-settings';
-import type { Principal } from '../../../infrastructure/auth/principal';
 import { BlobStorage, BlobTooLargeError } from '../../../infrastructure/blob-storage/blob-storage.port';
-import { ApiError } from '../../../infrastructure/http/api-error';
 import type { CommandContext } from '../../../shared/order-commands/command-context';
-import { assertCanAccess } from '../../../shared/order-commands/order-access';
-import { OrderCommandExecutor } from '../../../shared/order-commands/order-command.executor';
-import { type OrderView, toOrderView } from '../../../shared/order-commands/order-view';
-import { allowedCommands, canApply, IllegalTransitionError, type OrderState } from '../../../shared/order-lifecycle';
+import type { OrderAccess } from '../../../shared/order-commands/order-access';
+import { OrderCommands } from '../../../shared/order-commands/order-commands.service';
+import type { OrderView } from '../../../shared/order-commands/order-view';
 import { ModelSniffer } from '../../pricing';
+import { ModelRejectedError, ModelTooLargeError } from './model-upload.errors';
 
 export interface UploadRequest {
   orderId: string;
   body: IncomingMessage;
   contentLength: number | undefined;
-  principal: Principal;
-  actingRole: string;
+  /** Who may upload: the customer or partner who owns the order. */
+  access: OrderAccess;
   context: CommandContext;
 }
 
@@ -35,23 +33,18 @@ export class ModelUploadService {
 
   constructor(
     @Inject(BlobStorage) private readonly blobs: BlobStorage,
-    private readonly orders: OrderCommandExecutor,
+    private readonly orders: OrderCommands,
     settings: AppSettings,
   ) {
     this.maxBytes = settings.config.models.maxBytes;
   }
 
   async upload(request: UploadRequest): Promise<OrderView> {
-    const { orderId, body, principal, actingRole, context } = request;
+    const { orderId, body, access, context } = request;
     try {
-      if (request.contentLength !== undefined && request.contentLength > this.maxBytes) throw this.tooLarge();
+      if (request.contentLength !== undefined && request.contentLength > this.maxBytes) throw new ModelTooLargeError(this.maxBytes);
       // Refuse before reading a byte when the order cannot take a model now.
-      const authorize = (state: OrderState) => assertCanAccess(principal, actingRole, state);
-      const { state } = await this.orders.load(orderId, { authorize });
-      authorize(state);
-      if (state.status && !canApply('AttachModel', state.status)) {
-        throw new IllegalTransitionError(state.status, 'AttachModel', allowedCommands(state.status));
-      }
+      await this.orders.assertAccepts(orderId, 'AttachModel', access);
     } catch (error) {
       discard(body);
       throw error;
@@ -72,7 +65,7 @@ export class ModelUploadService {
     } catch (error) {
       body.unpipe(sniffer);
       discard(body);
-      if (error instanceof BlobTooLargeError) throw this.tooLarge();
+      if (error instanceof BlobTooLargeError) throw new ModelTooLargeError(this.maxBytes);
       throw error;
     } finally {
       stopWatching();
@@ -81,10 +74,10 @@ export class ModelUploadService {
     const verdict = sniffer.result();
     if (!verdict.ok) {
       await this.blobs.delete(blobKey);
-      throw new ApiError(verdict.code === 'EMPTY_BODY' ? 400 : 422, verdict.code, verdict.message);
+      throw new ModelRejectedError(verdict.code, verdict.message);
     }
     try {
-      const result = await this.orders.execute(
+      return await this.orders.run(
         orderId,
         {
           type: 'AttachModel',
@@ -96,20 +89,14 @@ export class ModelUploadService {
             format: verdict.format,
             triangleCount: verdict.triangleCount,
           },
-          metadata: { now: new Date().toISOString(), actor: context.actor },
         },
         context,
-        { authorize: (current) => assertCanAccess(principal, actingRole, current) },
+        access,
       );
-      return toOrderView(result.state, result.revision);
     } catch (error) {
       await this.blobs.delete(blobKey).catch((cleanup: unknown) => this.logger.warn({ err: cleanup, blobKey }, 'orphan model blob'));
       throw error;
     }
-  }
-
-  private tooLarge(): ApiError {
-    return new ApiError(413, 'MODEL_TOO_LARGE', `the model is larger than ${this.maxBytes} bytes`, { maxBytes: this.maxBytes }, { connection: 'close' });
   }
 }
 

@@ -10,7 +10,7 @@ import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.
 import { parseLimit } from '../../../infrastructure/http/list-query';
 import { RequestCommandContext } from '../../../shared/order-commands/request-command-context';
 import { UuidPipe } from '../../../infrastructure/http/uuid-param.pipe';
-import { orderStreamId } from '../../../shared/order-commands/order-command.executor';
+import { orderStreamId } from '../../../shared/order-commands/order-commands.service';
 import type { CommandContext } from '../../../shared/order-commands/command-context';
 
 const CONSUMER = /^[a-z][a-z0-9-]{0,63}$/;
