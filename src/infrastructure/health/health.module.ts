@@ -1,8 +1,10 @@
 import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database';
 import { HealthController } from './health.controller';
 import { ReadinessRegistry } from './readiness.registry';
+
+const PING_DATABASE = { name: 'health_ping_database', text: 'SELECT 1' };
 
 @Global()
 @Module({
@@ -14,14 +16,14 @@ import { ReadinessRegistry } from './readiness.registry';
 export class HealthModule implements OnModuleInit {
   constructor(
     private readonly registry: ReadinessRegistry,
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
   ) {}
 
   onModuleInit(): void {
     this.registry.register({
       name: 'database',
       check: async () => {
-        await this.dataSource.query('SELECT 1');
+        await this.database.query(PING_DATABASE);
       },
     });
   }
