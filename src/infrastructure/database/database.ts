@@ -7,6 +7,8 @@ import { primaryPoolOf } from './primary-pool';
 
 export type { NamedStatement };
 
+const PING = { name: 'database_ping', text: 'SELECT 1' };
+
 /**
  * The app's one way to run SQL (issue 20 item 4): a named statement
  * (`{ name, text }`, the name unique across the app) from a repository or a
@@ -32,6 +34,11 @@ export class Database {
   /** For CLIs and tests that hold a DataSource and no read replicas: every statement runs on its pool. */
   static onPrimary(dataSource: DataSource): Database {
     return new Database(dataSource, new ReadReplicas(primaryPoolOf(dataSource), { urls: [], maxLagMs: 0, poolSize: 0, statementTimeoutMs: 0 }));
+  }
+
+  /** Readiness: the primary answers. */
+  async ping(): Promise<void> {
+    await this.query(PING);
   }
 
   /** A statement on the primary: writes, and reads that must see the latest commit. */

@@ -4,8 +4,6 @@ import { Database } from '../database/database';
 import { HealthController } from './health.controller';
 import { ReadinessRegistry } from './readiness.registry';
 
-const PING_DATABASE = { name: 'health_ping_database', text: 'SELECT 1' };
-
 @Global()
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
@@ -23,7 +21,7 @@ export class HealthModule implements OnModuleInit {
     this.registry.register({
       name: 'database',
       check: async () => {
-        await this.database.query(PING_DATABASE);
+        await this.database.ping();
       },
     });
   }
