@@ -13,6 +13,7 @@ import { PricingMetrics } from '../src/modules/pricing/pricing-metrics';
 import { ALL_MIGRATIONS } from '../src/migrations';
 import { newEvent } from './contract/event-store.contract';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { until } from './support/until';
 
 /**
  * The pricing subscriber's checkpoint belongs to one event store: started on
@@ -32,6 +33,8 @@ describe('PricingSubscriber checkpoint and event store', () => {
     store = new PostgresEventStore({ connectionString: database.url, poolSize: 2, logger: { warn: () => undefined } });
     // Not an order event the subscriber acts on: only the head matters here.
     head = (await store.append(`order-${randomUUID()}`, [newEvent()], 'no_stream')).position;
+    // The store's head is its visible head: on a shared server another test's open transaction can hold it back a moment.
+    await until(async () => (((await store.headPosition()) ?? -1n) >= head ? true : undefined), 'the append to be visible', 30_000);
   });
   afterAll(async () => {
     await store?.close();

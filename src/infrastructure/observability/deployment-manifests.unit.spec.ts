@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return --
    walks third-party YAML (compose, Kubernetes, Prometheus, Grafana) whose shape is exactly what the assertions check */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../config/config';
@@ -23,6 +25,20 @@ function variablesTheAppReads(): Set<string> {
 }
 const isKnown = (known: Set<string>, name: string) => known.has(name) || name.startsWith('OTEL_');
 
+interface ManifestResult {
+  file: string;
+  kind: string;
+  name: string;
+  schema: string | null;
+  errors: string[];
+}
+
+/** test/support/kubernetes-manifests.mjs, in a process of its own (kubernetes-models ships ES modules only). */
+function validateManifests(files: string[]): ManifestResult[] {
+  const output = execFileSync(process.execPath, [join(ROOT, 'test/support/kubernetes-manifests.mjs'), ...files], { cwd: ROOT, encoding: 'utf8' });
+  return JSON.parse(output) as ManifestResult[];
+}
+
 /** `${NAME:-default}` as compose resolves it with nothing set. */
 const composeDefaults = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
 
@@ -44,8 +60,10 @@ describe('deployment manifests (docker/)', () => {
       expect(config).toMatchObject({ env: 'production', eventStore: { adapter: 'kurrentdb' }, blobStorage: { adapter: 'minio' }, log: { format: 'json' } });
     });
 
-    it('runs the whole stack: app, KurrentDB, PostgreSQL, MinIO, Prometheus, Grafana, Jaeger', () => {
-      expect(Object.keys(compose.services).sort()).toEqual(['app', 'grafana', 'jaeger', 'kurrentdb', 'minio', 'postgres', 'prometheus']);
+    it('runs the whole stack: app, KurrentDB, PostgreSQL with a replica and backups, MinIO, Prometheus, Grafana, Jaeger', () => {
+      expect(Object.keys(compose.services)).toEqual(
+        expect.arrayContaining(['app', 'grafana', 'jaeger', 'kurrentdb', 'minio', 'postgres', 'postgres-replica', 'postgres-backup', 'prometheus']),
+      );
       expect(environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
       expect(new URL(environment.DATABASE_URL as string).hostname).toBe('postgres');
       expect(new URL(environment.S3_ENDPOINT as string).hostname).toBe('minio');
@@ -67,6 +85,64 @@ describe('deployment manifests (docker/)', () => {
     });
   });
 
+  describe('compose PostgreSQL: pgBackRest to MinIO and a streaming replica', () => {
+    const compose = parse(read('docker/compose.yml')) as Record<string, any>;
+    const { postgres, 'postgres-replica': replica, 'postgres-backup': backup, 'minio-tls': minioTls } = compose.services;
+    const settings = (command: string[]) => Object.fromEntries(command.filter((_, index) => command[index - 1] === '-c').map((setting) => setting.split(/=(.*)/s).slice(0, 2)));
+    const pgbackrest = Object.fromEntries(
+      read('docker/postgres/pgbackrest.conf')
+        .split('\n')
+        .filter((line) => /^[a-z0-9-]+=/.test(line))
+        .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+    ) as Record<string, string>;
+
+    it('archives every WAL segment of the primary with pgBackRest, at least once a minute', () => {
+      const primary = settings(postgres.command);
+      expect(primary).toMatchObject({ wal_level: 'replica', archive_mode: 'on', archive_timeout: '60' });
+      expect(primary.archive_command).toBe(`pgbackrest --stanza=alexandrite archive-push %p`);
+      expect(read('docker/postgres/pgbackrest.conf')).toMatch(/^\[alexandrite\]$/m);
+    });
+
+    it('keeps the pgBackRest repository in MinIO over S3, through the TLS proxy in front of the minio service', () => {
+      expect(pgbackrest).toMatchObject({ 'repo1-type': 's3', 'repo1-s3-endpoint': 'minio-tls', 'repo1-s3-uri-style': 'path', 'repo1-s3-bucket': 'alexandrite-backups' });
+      expect(read('docker/postgres/minio-tls.nginx.conf')).toMatch(new RegExp(`listen ${pgbackrest['repo1-storage-port']} ssl;[\\s\\S]*proxy_pass minio:9000;`));
+      expect(minioTls.volumes).toContain('./postgres/minio-tls.nginx.conf:/etc/nginx/nginx.conf:ro');
+      expect(compose.services['minio-buckets'].command[0]).toContain(`mc mb --ignore-existing local/${pgbackrest['repo1-s3-bucket']}`);
+      // The S3 keys pgBackRest uses are MinIO's.
+      for (const service of [postgres, backup]) {
+        expect(composeDefaults(service.environment.PGBACKREST_REPO1_S3_KEY)).toBe(composeDefaults(compose.services.minio.environment.MINIO_ROOT_USER));
+        expect(composeDefaults(service.environment.PGBACKREST_REPO1_S3_KEY_SECRET)).toBe(composeDefaults(compose.services.minio.environment.MINIO_ROOT_PASSWORD));
+      }
+    });
+
+    it('runs the backups beside the primary data directory, full and differential', () => {
+      expect(backup.volumes).toEqual(expect.arrayContaining(postgres.volumes.filter((volume: string) => /postgresql/.test(volume))));
+      expect(pgbackrest['pg1-path']).toBe(postgres.volumes.find((volume: string) => volume.startsWith('postgres-data:')).split(':')[1]);
+      const loop = read('docker/postgres/backup-loop.sh');
+      expect(loop).toContain('stanza-create');
+      expect(loop).toMatch(/backup --type=full/);
+      expect(loop).toMatch(/type=diff/);
+    });
+
+    it('gives the app the standby as its read replica', () => {
+      const app = compose.services.app;
+      const readUrls = loadConfig(Object.fromEntries(Object.entries(app.environment as Record<string, string>).map(([name, value]) => [name, composeDefaults(String(value))])))
+        .database.readReplicaUrls;
+      expect(readUrls.map((url: string) => new URL(url).hostname)).toEqual(['postgres-replica']);
+      expect(app.depends_on['postgres-replica']).toEqual({ condition: 'service_started' });
+    });
+
+    it('streams a hot standby from the primary, which falls back to the archive', () => {
+      const entrypoint = read('docker/postgres/replica-entrypoint.sh');
+      expect(replica.entrypoint).toEqual(['replica-entrypoint.sh']);
+      expect(entrypoint).toMatch(/pg_basebackup -h postgres -U replicator -D "\$PGDATA" -R -X stream/);
+      expect(entrypoint).toContain(`restore_command='pgbackrest --stanza=alexandrite archive-get %f "%p"'`);
+      expect(read('docker/postgres/initdb-replication.sh')).toMatch(/CREATE ROLE replicator WITH REPLICATION LOGIN/);
+      expect(replica.depends_on.postgres).toEqual({ condition: 'service_healthy' });
+      expect(Number(settings(postgres.command).max_wal_senders)).toBeGreaterThan(0);
+    });
+  });
+
   describe('Dockerfile', () => {
     const dockerfile = read('docker/Dockerfile');
 
@@ -79,9 +155,10 @@ describe('deployment manifests (docker/)', () => {
   });
 
   describe('Kubernetes (docker/k8s)', () => {
-    const kustomization = parse(read('docker/k8s/kustomization.yml')) as { resources: string[] };
+    const kustomization = parse(read('docker/k8s/kustomization.yml')) as { resources: string[]; namespace: string };
+    const kustomizationNamespace = kustomization.namespace;
     const allResources = kustomization.resources.flatMap((file) => yamlDocuments(`docker/k8s/${file}`));
-    // The app's own resources; the stores it uses (KurrentDB...) are checked on their own below.
+    // The app's own resources (its PostgreSQL cluster included); the KurrentDB cluster is checked on its own below.
     const resources = allResources.filter((resource) => resource.metadata?.labels?.['app.kubernetes.io/name'] === 'alexandrite');
     const byKind = (kind: string) => resources.find((resource) => resource.kind === kind) as Record<string, any>;
     const configMap = byKind('ConfigMap');
@@ -89,13 +166,26 @@ describe('deployment manifests (docker/)', () => {
     const deployment = byKind('Deployment');
     const container = deployment.spec.template.spec.containers[0];
 
-    it('has a Deployment, Service, HPA, PDB and ConfigMap', () => {
-      expect(resources.map((resource) => resource.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
+    /** The container's own variables, a Secret's value replaced by a stand-in of the right shape. */
+    const containerEnvironment = () =>
+      Object.fromEntries(
+        (container.env as { name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }[]).map(({ name, value, valueFrom }) => [
+          name,
+          value ?? (valueFrom?.secretKeyRef.key === 'uri' ? 'postgresql://alexandrite:generated@alexandrite-db-rw.alexandrite:5432/alexandrite' : 'generated'),
+        ]),
+      );
+
+    it('has a Deployment, Service, HPA, PDB, ConfigMap and the PostgreSQL cluster', () => {
+      expect(resources.map((resource) => resource.kind)).toEqual(
+        expect.arrayContaining(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service', 'Cluster', 'ScheduledBackup', 'Pooler']),
+      );
     });
 
     it('ConfigMap plus the Secret it references make a valid production configuration, with only variables the app reads', () => {
       expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }]);
-      const environment = { ...configMap.data, ...secret.stringData } as Record<string, string>;
+      const environment = { ...configMap.data, ...secret.stringData, ...containerEnvironment() } as Record<string, string>;
+      // PGPASSWORD is libpq's: node-postgres reads it for DATABASE_READ_URL, which carries no password.
+      delete environment.PGPASSWORD;
       expect(Object.keys(environment).filter((name) => !isKnown(known, name))).toEqual([]);
       expect(loadConfig(environment)).toMatchObject({ env: 'production', log: { format: 'json' } });
       // Secrets stay out of the ConfigMap.
@@ -111,7 +201,7 @@ describe('deployment manifests (docker/)', () => {
     });
 
     it('has Prometheus scrape the metrics port, which the Service does not expose', () => {
-      const metricsPort = loadConfig({ ...configMap.data, ...secret.stringData }).metrics.port;
+      const metricsPort = loadConfig({ ...configMap.data, ...secret.stringData, DATABASE_URL: containerEnvironment().DATABASE_URL }).metrics.port;
       expect(container.ports.find((port: { name: string }) => port.name === 'metrics')?.containerPort).toBe(metricsPort);
       expect(deployment.spec.template.metadata.annotations).toMatchObject({
         'prometheus.io/scrape': 'true',
@@ -192,6 +282,78 @@ describe('deployment manifests (docker/)', () => {
       expect(byKind('PodDisruptionBudget').spec.selector.matchLabels).toEqual(labels);
       expect(byKind('HorizontalPodAutoscaler').spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
       expect(byKind('HorizontalPodAutoscaler').spec.minReplicas).toBeGreaterThan(byKind('PodDisruptionBudget').spec.maxUnavailable);
+    });
+
+    it('validates every manifest: Kubernetes kinds against the official schemas, CloudNativePG kinds against ours', () => {
+      const files = readdirSync(join(ROOT, 'docker/k8s')).filter((file) => /\.ya?ml$/.test(file) && file !== 'kustomization.yml');
+      // Every manifest is deployed, except the example Secret (created from a secret store).
+      expect(files.filter((file) => file !== 'secret.example.yml').sort()).toEqual([...kustomization.resources].sort());
+      const results = validateManifests(files.map((file) => join(ROOT, 'docker/k8s', file)));
+      expect(results.filter((result) => result.errors.length > 0)).toEqual([]);
+      expect(results.length).toBeGreaterThanOrEqual(resources.length + 1);
+    });
+
+    it('the validation catches a wrong type, an unknown CloudNativePG field and a kind without a schema', () => {
+      const directory = mkdtempSync(join(tmpdir(), 'manifests-'));
+      try {
+        const cluster = structuredClone(byKind('Cluster'));
+        cluster.spec.instnces = 3;
+        cluster.spec.postgresql.synchronous.method = 'all';
+        cluster.spec.topologySpreadConstraints[0].maxSkew = 'one';
+        const broken = structuredClone(deployment);
+        broken.spec.template.spec.containers[0].ports[0].containerPort = '3000';
+        const file = join(directory, 'broken.yml');
+        writeFileSync(
+          file,
+          [cluster, broken, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }].map((manifest) => JSON.stringify(manifest)).join('\n---\n'),
+        );
+        const [clusterResult, deploymentResult, widget] = validateManifests([file]);
+        expect(clusterResult!.errors).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(/^\/spec must NOT have additional properties .*instnces/),
+            expect.stringMatching(/^\/spec\/postgresql\/synchronous\/method must be equal to one of the allowed values/),
+            expect.stringMatching(/^\/spec\/topologySpreadConstraints\/0\/maxSkew type .*integer/),
+          ]),
+        );
+        expect(deploymentResult!.errors).toEqual([expect.stringContaining('containerPort must be integer')]);
+        expect(widget).toMatchObject({ schema: null, errors: ['no schema for example.com/v1 Widget'] });
+      } finally {
+        rmSync(directory, { recursive: true, force: true });
+      }
+    });
+
+    describe('PostgreSQL as a CloudNativePG Cluster', () => {
+      const cluster = byKind('Cluster');
+      const name = cluster.metadata.name as string;
+      const env = (variable: string) => container.env.find((entry: { name: string }) => entry.name === variable);
+
+      it('runs 3 instances with one synchronous standby, on different nodes spread across zones', () => {
+        expect(cluster.spec.instances).toBe(3);
+        expect(cluster.spec.postgresql.synchronous).toMatchObject({ method: 'any', number: 1, dataDurability: 'required' });
+        expect(cluster.spec.affinity).toMatchObject({ enablePodAntiAffinity: true, podAntiAffinityType: 'required', topologyKey: 'kubernetes.io/hostname' });
+        expect(cluster.spec.topologySpreadConstraints).toEqual([
+          expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'cnpg.io/cluster': name } } }),
+        ]);
+      });
+
+      it('archives WAL and takes scheduled backups to S3/MinIO with barman', () => {
+        expect(cluster.spec.backup.barmanObjectStore.destinationPath).toMatch(/^s3:\/\//);
+        expect(cluster.spec.postgresql.parameters.archive_timeout).toBe('60s');
+        const backupSecret = yamlDocuments('docker/k8s/secret.example.yml').find((document) => document.metadata.name === 'alexandrite-backup-s3')!;
+        const { accessKeyId, secretAccessKey } = cluster.spec.backup.barmanObjectStore.s3Credentials;
+        for (const reference of [accessKeyId, secretAccessKey]) expect(backupSecret.stringData).toHaveProperty(reference.key);
+        expect(byKind('ScheduledBackup').spec).toMatchObject({ cluster: { name }, method: 'barmanObjectStore', immediate: true });
+        expect(byKind('Pooler').spec).toMatchObject({ cluster: { name }, pgbouncer: { poolMode: 'transaction' } });
+      });
+
+      it('gives the app the read-write service as DATABASE_URL and the read-only one as DATABASE_READ_URL, credentials from the operator Secret', () => {
+        expect(env('DATABASE_URL').valueFrom).toEqual({ secretKeyRef: { name: `${name}-app`, key: 'uri' } });
+        expect(env('PGPASSWORD').valueFrom).toEqual({ secretKeyRef: { name: `${name}-app`, key: 'password' } });
+        const readUrl = new URL(env('DATABASE_READ_URL').value as string);
+        expect(readUrl.hostname).toBe(`${name}-ro.${kustomizationNamespace}.svc.cluster.local`);
+        expect([readUrl.username, readUrl.pathname]).toEqual([cluster.spec.bootstrap.initdb.owner, `/${cluster.spec.bootstrap.initdb.database}`]);
+        expect(secret.stringData).not.toHaveProperty('DATABASE_URL');
+      });
     });
   });
 });
