@@ -22,7 +22,7 @@ const FILES = sources(join(ROOT, 'src')).map((path) => ({ path, text: readFileSy
 const MAY_RUN_SQL: Array<[RegExp, string]> = [
   [/\.repository\.ts$/, 'a repository: the place for SQL'],
   [/^src\/infrastructure\/database\//, 'the Database itself, read replicas and the migration lock'],
-  [/^src\/infrastructure\/event-store\/postgres\//, 'the event store adapter: it is the store'],
+  [/^src\/infrastructure\/event-store\/(postgres|copy)\//, 'the event store adapter and its copy tool: they are the store'],
   [/\/migrations\//, 'migrations: they are the schema'],
   [/^src\/projections\/(runtime|rebuild)\//, "the projector's machinery: checkpoints, batches, rebuilds, on its own connections"],
   [/^src\/projections\/read-models\/.*\.read-model\.ts$/, 'a read model applying events inside the projector transaction'],
@@ -32,7 +32,7 @@ const MAY_RUN_SQL: Array<[RegExp, string]> = [
 /** Where SQL text may be written inline in the call rather than as a named statement: transaction control and DDL. */
 const MAY_INLINE_SQL: Array<[RegExp, string]> = [
   [/^src\/infrastructure\/database\//, 'WAL positions, the migration lock'],
-  [/^src\/infrastructure\/event-store\/postgres\//, 'the store'],
+  [/^src\/infrastructure\/event-store\/(postgres|copy)\//, 'the store'],
   [/\/migrations\//, 'DDL'],
   [/^src\/projections\/(runtime|rebuild)\//, 'BEGIN/COMMIT, savepoints, LISTEN, DDL of a rebuild'],
   [/^src\/projections\/runtime\/read-model-database\.ts$/, 'transaction control'],
