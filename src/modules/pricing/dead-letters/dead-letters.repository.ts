@@ -31,7 +31,7 @@ const RECORD_DEAD_LETTER = {
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (job_id) DO NOTHING RETURNING job_id`,
 };
 /** Newest first, open ones only (index pricing_dead_letters_open). */
-const LIST_OPEN_DEAD_LETTERS = {
+export const LIST_OPEN_DEAD_LETTERS = {
   name: 'pricing_list_open_dead_letters',
   text: 'SELECT * FROM pricing_dead_letters WHERE retry_requested_at IS NULL ORDER BY failed_at DESC LIMIT $1',
 };
