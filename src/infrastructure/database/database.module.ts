@@ -10,8 +10,6 @@ import { ReadReplicas } from './read-replicas/read-replicas';
 /** The app's migrations, handed over by the composition root (DatabaseModule.forRoot): infrastructure imports no module. */
 const MIGRATIONS = Symbol('MIGRATIONS');
 
-export { primaryPoolOf };
-
 @Global()
 @Module({
   providers: [
