@@ -1,6 +1,7 @@
 import { apiKeySecretPart } from './support/partner-keys';
 import { AppSettings } from '../src/config/app-settings';
 import { loadConfig } from '../src/config/config';
+import { Database } from '../src/infrastructure/database/database';
 import { createDataSource, migrateDatabase } from '../src/infrastructure/database/data-source';
 import { ALL_MIGRATIONS } from '../src/migrations';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey, hashApiKey } from '../src/modules/partner/api-keys/api-key-secret';
@@ -19,7 +20,7 @@ describe('partner API keys in PostgreSQL', () => {
     dataSource = createDataSource({ url: database.url, poolSize: 2 });
     await dataSource.initialize();
     const config = loadConfig({ NODE_ENV: 'test', API_KEY_DEFAULT_RPS: '25' });
-    service = new ApiKeysService(new ApiKeysRepository(dataSource), new AppSettings(config, database.url, '', ''));
+    service = new ApiKeysService(new ApiKeysRepository(Database.onPrimary(dataSource)), new AppSettings(config, database.url, '', ''));
   });
   afterAll(async () => {
     await dataSource?.destroy();

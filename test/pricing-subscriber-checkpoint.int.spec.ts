@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrateDatabase } from '../src/infrastructure/database/data-source';
+import { Database } from '../src/infrastructure/database/database';
 import { CheckpointStoreMismatchError } from '../src/infrastructure/event-consumers/checkpoint-store';
 import { EventConsumerMetrics } from '../src/infrastructure/event-consumers/event-consumer-metrics';
 import { ParkingConsumerRegistry } from '../src/infrastructure/event-consumers/parked-events.registry';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
 import { ReadinessRegistry } from '../src/infrastructure/health/readiness.registry';
+import { PricingCheckpointsRepository } from '../src/modules/pricing/jobs/pricing-checkpoints.repository';
 import { PRICING_SUBSCRIBER, PricingSubscriber } from '../src/modules/pricing/jobs/pricing-subscriber';
 import { PricingMetrics } from '../src/modules/pricing/pricing-metrics';
 import { ALL_MIGRATIONS } from '../src/migrations';
@@ -44,7 +46,7 @@ describe('PricingSubscriber checkpoint and event store', () => {
   const subscriber = () =>
     new PricingSubscriber(
       store,
-      db,
+      new PricingCheckpointsRepository(Database.onPrimary(db)),
       null as never,
       null as never,
       null as never,

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { AppSettings } from '../config/app-settings';
 import { type AppConfig, ConfigError, loadConfig } from '../config/config';
+import { Database } from '../infrastructure/database/database';
 import { createDataSource, runMigrations } from '../infrastructure/database/data-source';
 import { ALL_MIGRATIONS } from '../migrations';
 import { type RunningEmbeddedPostgres, startEmbeddedPostgres } from '../infrastructure/database/embedded-postgres';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   try {
     await dataSource.initialize();
     await runMigrations(dataSource);
-    const service = new ApiKeysService(new ApiKeysRepository(dataSource), new AppSettings(config, database.url, '', ''));
+    const service = new ApiKeysService(new ApiKeysRepository(Database.onPrimary(dataSource)), new AppSettings(config, database.url, '', ''));
     if (command === 'create') {
       const created = await service.create({ name: values.name as string, rps, burst, ...(partnerId ? { partnerId } : {}) });
       console.error(`${describe(created)}\nthe key is shown only now; send it as the X-Api-Key header:`);

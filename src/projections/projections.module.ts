@@ -7,6 +7,7 @@ import { ReadinessRegistry } from '../infrastructure/health/readiness.registry';
 import { allReadModels } from './read-models';
 import { READ_MODELS_PROJECTION } from './runtime/checkpoint.queries';
 import { OrderChangeFeed } from './runtime/order-change-feed';
+import { OrderMetrics } from './runtime/order-metrics';
 import { ProjectionMetrics } from './runtime/projection-metrics';
 import { ProjectionRepair } from './runtime/projection-repair';
 import { ProjectionStatus } from './runtime/projection-status';
@@ -24,6 +25,7 @@ import { ReadModelDatabase } from './runtime/read-model-database';
     ReadModelDatabase,
     ProjectionStatus,
     ProjectionMetrics,
+    OrderMetrics,
     OrderChangeFeed,
     {
       provide: Projector,

@@ -1,20 +1,14 @@
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppSettings } from '../../config/app-settings';
 import { createDataSource, migrateDatabase } from './data-source';
+import { Database } from './database';
 import type { MigrationClass } from './migrations';
+import { primaryPoolOf } from './primary-pool';
 import { ReadReplicas } from './read-replicas/read-replicas';
 
 /** The app's migrations, handed over by the composition root (DatabaseModule.forRoot): infrastructure imports no module. */
 const MIGRATIONS = Symbol('MIGRATIONS');
-
-/** The pg pool under TypeORM's DataSource: for code that wants named statements without the ORM layer. */
-export function primaryPoolOf(dataSource: DataSource): Pool {
-  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
-  if (!pool) throw new Error('needs an initialized PostgreSQL DataSource');
-  return pool;
-}
 
 @Global()
 @Module({
@@ -53,8 +47,9 @@ export function primaryPoolOf(dataSource: DataSource): Pool {
         return replicas;
       },
     },
+    Database,
   ],
-  exports: [DataSource, ReadReplicas],
+  exports: [DataSource, ReadReplicas, Database],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   static forRoot(migrations: readonly MigrationClass[]): DynamicModule {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database';
 import {
   CLOSE_PARKED,
   COUNT_OPEN,
@@ -41,33 +41,33 @@ const COUNT_CACHE_MS = 500;
 export class ParkedEventsRepository {
   private cachedCounts: { at: number; counts: Promise<Map<string, number>> } | undefined;
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   /** Parks an event outside any transaction of the caller's (the pricing subscriber). */
   async park(consumer: string, event: RecordedEvent, error: string): Promise<void> {
-    await this.db.query(PARK_EVENT.text, parkValues(consumer, event, error));
+    await this.db.query(PARK_EVENT, parkValues(consumer, event, error));
     this.cachedCounts = undefined;
   }
 
   async list(filter: { consumer?: string; state?: ParkedState; streamId?: string; limit: number }): Promise<ParkedEvent[]> {
-    const rows = await this.db.query<ParkedEventRow[]>(LIST_PARKED.text, [filter.consumer ?? null, filter.state ?? null, filter.streamId ?? null, filter.limit]);
+    const rows = await this.db.query<ParkedEventRow>(LIST_PARKED, [filter.consumer ?? null, filter.state ?? null, filter.streamId ?? null, filter.limit]);
     return rows.map(toParkedEvent);
   }
 
   async find(consumer: string, position: bigint): Promise<ParkedEvent | null> {
-    const rows = await this.db.query<ParkedEventRow[]>(FIND_PARKED.text, [consumer, String(position)]);
+    const rows = await this.db.query<ParkedEventRow>(FIND_PARKED, [consumer, String(position)]);
     return rows[0] ? toParkedEvent(rows[0]) : null;
   }
 
   /** Closes an open row (resolved or skipped); null when it was not open any more. */
   async close(consumer: string, position: bigint, state: Exclude<ParkedState, 'parked'>, by: string): Promise<ParkedEvent | null> {
-    const [rows] = await this.db.query<[ParkedEventRow[], number]>(CLOSE_PARKED.text, [consumer, String(position), state, by]);
+    const rows = await this.db.query<ParkedEventRow>(CLOSE_PARKED, [consumer, String(position), state, by]);
     this.cachedCounts = undefined;
     return rows[0] ? toParkedEvent(rows[0]) : null;
   }
 
   async recordRetryFailure(consumer: string, position: bigint, error: string): Promise<ParkedEvent | null> {
-    const [rows] = await this.db.query<[ParkedEventRow[], number]>(RECORD_RETRY_FAILURE.text, [consumer, String(position), truncateError(error)]);
+    const rows = await this.db.query<ParkedEventRow>(RECORD_RETRY_FAILURE, [consumer, String(position), truncateError(error)]);
     return rows[0] ? toParkedEvent(rows[0]) : null;
   }
 
@@ -75,7 +75,7 @@ export class ParkedEventsRepository {
   countOpen(): Promise<Map<string, number>> {
     const now = Date.now();
     if (this.cachedCounts && now - this.cachedCounts.at < COUNT_CACHE_MS) return this.cachedCounts.counts;
-    const counts = this.db.query<Array<{ consumer: string; count: number }>>(COUNT_OPEN.text).then((rows) => new Map(rows.map((row) => [row.consumer, Number(row.count)])));
+    const counts = this.db.query<{ consumer: string; count: number }>(COUNT_OPEN).then((rows) => new Map(rows.map((row) => [row.consumer, Number(row.count)])));
     this.cachedCounts = { at: now, counts };
     counts.catch(() => {
       if (this.cachedCounts?.counts === counts) this.cachedCounts = undefined;

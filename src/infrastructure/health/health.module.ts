@@ -1,6 +1,6 @@
 import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database';
 import { HealthController } from './health.controller';
 import { ReadinessRegistry } from './readiness.registry';
 
@@ -14,14 +14,14 @@ import { ReadinessRegistry } from './readiness.registry';
 export class HealthModule implements OnModuleInit {
   constructor(
     private readonly registry: ReadinessRegistry,
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
   ) {}
 
   onModuleInit(): void {
     this.registry.register({
       name: 'database',
       check: async () => {
-        await this.dataSource.query('SELECT 1');
+        await this.database.ping();
       },
     });
   }

@@ -7,6 +7,8 @@ import { PricingDeadLetterService } from './dead-letters/dead-letters.service';
 import { PricingJobHandler } from './jobs/pricing-job.handler';
 import { PgBossPricingJobInspector } from './jobs/pricing-job-inspector';
 import { PricingJobInspector } from './jobs/pricing-job-inspector.port';
+import { PricingCheckpointsRepository } from './jobs/pricing-checkpoints.repository';
+import { PricingJobsRepository } from './jobs/pricing-jobs.repository';
 import { PricingQueue } from './jobs/pricing-queue';
 import { PricingSubscriber } from './jobs/pricing-subscriber';
 import { AdminMaterialsController } from './price-rules/admin-materials.controller';
@@ -35,6 +37,8 @@ import { PricingMetricsExporter } from './pricing-metrics.exporter';
     PricingMetrics,
     PricingMetricsExporter,
     PricingQueue,
+    PricingJobsRepository,
+    PricingCheckpointsRepository,
     PricingSubscriber,
     PricingJobHandler,
     PricingEngine,

@@ -1,25 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { DataSource } from 'typeorm';
-import { AppSettings } from '../../../config/app-settings';
-import { ORDER_STATUSES } from '../../../shared/order-lifecycle';
 import { EventConsumerMetrics } from '../../event-consumers/event-consumer-metrics';
 import { ParkedEventsRepository } from '../../event-consumers/parked-events.repository';
 import { setEventConsumerMetricsSource } from './event-consumer-metrics.exporter';
 import { collectionErrors } from './external-metrics';
-import { gauge } from './registry';
-
-export const ordersByStatus = gauge('alexandrite_orders', 'Orders per current status (from the orders read model)', ['status']);
-export const oldestOrderAge = gauge('alexandrite_order_status_oldest_age_seconds', 'Age of the oldest order still in each non-terminal status', ['status']);
-
-/** The read model may not exist yet (projections not installed, or a fresh database). */
-const READ_MODEL_PRESENT = `SELECT to_regclass('order_status_counts') IS NOT NULL AND to_regclass('orders_current') IS NOT NULL AS present`;
-const STATUS_COUNTS = `SELECT status, count::float8 AS count FROM order_status_counts`;
-// One index lookup per status on (status, status_changed_at): cheap even with a million orders.
-const OLDEST_PER_STATUS = `
-  SELECT s.status,
-         (SELECT extract(epoch FROM now() - min(o.status_changed_at)) FROM orders_current o WHERE o.status = s.status)::float8 AS oldest_age
-    FROM unnest($1::text[]) AS s(status)`;
 
 /**
  * A module's figures, read at scrape time. Modules and the projections
@@ -34,10 +18,18 @@ export interface MetricsCollector {
   collect(): void | Promise<void>;
 }
 
+/** The read model's own figures (the projections register it): the `needsReadModel` collectors run after it. */
+export interface ReadModelCollector {
+  source: string;
+  /** Whether the read model's tables exist: asked until they do (a rebuild swaps them in one transaction, so they stay). */
+  present(): Promise<boolean>;
+  collect(): Promise<void>;
+}
+
 /**
- * Gauges read at scrape time from what the app already keeps: the orders
- * read model (per-status counts) and what modules register (stuck orders,
- * the projector's status, pricing). A source that is missing is skipped;
+ * Gauges read at scrape time from what the app already keeps, as the
+ * modules and the projections register them (the orders read model's
+ * per-status counts, stuck orders, the projector's status, pricing). A source that is missing is skipped;
  * one that fails is counted and the rest of /metrics is still served.
  */
 @Injectable()
@@ -45,16 +37,17 @@ export class BusinessMetrics {
   private readonly logger = new Logger('Metrics');
   private readonly found = new Map<unknown, unknown>();
   private readonly collectors: MetricsCollector[] = [];
+  private readModel: ReadModelCollector | undefined;
   private readModelPresent = false;
 
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly moduleRef: ModuleRef,
-    private readonly settings: AppSettings,
-  ) {}
+  constructor(private readonly moduleRef: ModuleRef) {}
 
   register(collector: MetricsCollector): void {
     this.collectors.push(collector);
+  }
+
+  registerReadModel(collector: ReadModelCollector): void {
+    this.readModel = collector;
   }
 
   async refresh(): Promise<void> {
@@ -62,26 +55,17 @@ export class BusinessMetrics {
     const parked = this.optional(ParkedEventsRepository);
     setEventConsumerMetricsSource(consumerMetrics && parked ? { metrics: consumerMetrics, parked } : undefined);
     await Promise.all([
-      this.guard('orders', () => this.refreshOrders()),
+      ...(this.readModel ? [this.guard(this.readModel.source, () => this.refreshReadModel(this.readModel!))] : []),
       ...this.collectors.filter((collector) => !collector.needsReadModel).map((collector) => this.guard(collector.source, () => collector.collect())),
     ]);
   }
 
-  private async refreshOrders(): Promise<void> {
+  private async refreshReadModel(readModel: ReadModelCollector): Promise<void> {
     if (!this.readModelPresent) {
-      // Asked until the tables exist; once they do they stay (a rebuild swaps them in one transaction).
-      const [probe] = await this.dataSource.query<{ present: boolean }[]>(READ_MODEL_PRESENT);
-      if (!probe?.present) return;
+      if (!(await readModel.present())) return;
       this.readModelPresent = true;
     }
-    const counts = await this.dataSource.query<{ status: string; count: number }[]>(STATUS_COUNTS);
-    const byStatus = new Map(counts.map((row) => [row.status, Number(row.count)]));
-    for (const status of ORDER_STATUSES) ordersByStatus.set({ status }, byStatus.get(status) ?? 0);
-
-    // The statuses with an SLA (ORDER_SLA) are the non-terminal ones.
-    const slaMs = this.settings.config.support.slaMs;
-    const rows = await this.dataSource.query<{ status: string; oldest_age: number | null }[]>(OLDEST_PER_STATUS, [Object.keys(slaMs)]);
-    for (const row of rows) oldestOrderAge.set({ status: row.status }, row.oldest_age === null ? 0 : Number(row.oldest_age));
+    await readModel.collect();
     for (const collector of this.collectors.filter((each) => each.needsReadModel)) await this.guard(collector.source, () => collector.collect());
   }
 

@@ -1,44 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import { PricingJobInspector, type PricingJobSnapshot } from './pricing-job-inspector.port';
-import { PRICING_DEAD_QUEUE, PRICING_MAX_ATTEMPTS, PRICING_QUEUE } from './pricing-job';
-
-interface JobRow {
-  id: string;
-  name: string;
-  state: string;
-  retry_count: number;
-  start_after: Date;
-  output: { message?: string } | null;
-}
+import { PRICING_DEAD_QUEUE, PRICING_MAX_ATTEMPTS } from './pricing-job';
+import { PricingJobsRepository } from './pricing-jobs.repository';
 
 /**
  * Support's view of the pricing queue: the newest pg-boss job of the
  * order's submission (a support retry makes a newer one) and whether the
- * pricing module dead-lettered it. Reads pg-boss's own table, which is
- * small: finished jobs are archived.
+ * pricing module dead-lettered it.
  */
 @Injectable()
 export class PgBossPricingJobInspector extends PricingJobInspector {
-  constructor(private readonly db: DataSource) {
+  constructor(
+    private readonly jobs: PricingJobsRepository,
+    private readonly deadLetters: DeadLettersRepository,
+  ) {
     super();
   }
 
   async findJob(orderId: string, submissionId: string): Promise<PricingJobSnapshot | null> {
-    const [job] = await this.db.query<JobRow[]>(
-      `SELECT id, name, state, retry_count, start_after, output
-         FROM pgboss.job
-        WHERE name = ANY($3::text[]) AND data->>'orderId' = $1 AND data->>'submissionId' = $2
-        ORDER BY created_on DESC
-        LIMIT 1`,
-      [orderId, submissionId, [PRICING_QUEUE, PRICING_DEAD_QUEUE]],
-    );
-    const [letter] = await this.db.query<Array<{ job_id: string; reason: string; attempts: number }>>(
-      `SELECT job_id, reason, attempts FROM pricing_dead_letters
-        WHERE order_id = $1 AND submission_id = $2 AND retry_requested_at IS NULL
-        ORDER BY failed_at DESC LIMIT 1`,
-      [orderId, submissionId],
-    );
+    const job = await this.jobs.newestJobOf(orderId, submissionId);
+    const letter = await this.deadLetters.openLetterOf(orderId, submissionId);
     if (!job && !letter) return null;
     if (letter && (!job || job.id === letter.job_id)) {
       return {

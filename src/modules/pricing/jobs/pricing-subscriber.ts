@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { assertCheckpointBelongs } from '../../../infrastructure/event-consumers/checkpoint-store';
 import { describeFailure, isPoisonFailure, UnprocessableEventError } from '../../../infrastructure/event-consumers/consumer-failure';
 import { EventConsumerMetrics } from '../../../infrastructure/event-consumers/event-consumer-metrics';
@@ -14,6 +13,7 @@ import { orderEventProblem } from '../../../shared/order-lifecycle';
 import { shortLived } from '../../../infrastructure/concurrency/short-lived-result';
 import { PricingMetrics } from '../pricing-metrics';
 import type { PricingJobData } from './pricing-job';
+import { PricingCheckpointsRepository } from './pricing-checkpoints.repository';
 import { PricingQueue } from './pricing-queue';
 
 /** The subscriber's name: its checkpoint row, and the consumer of the events it parks. */
@@ -65,7 +65,7 @@ export class PricingSubscriber {
 
   constructor(
     @Inject(EventStore) private readonly eventStore: EventStore,
-    private readonly db: DataSource,
+    private readonly checkpoints: PricingCheckpointsRepository,
     private readonly queue: PricingQueue,
     private readonly orders: OrderCommands,
     private readonly parkedEvents: ParkedEventsRepository,
@@ -84,15 +84,11 @@ export class PricingSubscriber {
       this.metrics.setGauges({ subscriberLag: () => this.lag() });
       this.readiness.register({ name: 'pricing-subscriber', check: () => this.health() });
     }
-    const rows: Array<{ position: string | null; event_store: string | null }> = await this.db.query(
-      'SELECT position::text AS position, event_store FROM pricing_checkpoints WHERE subscriber = $1',
-      [PRICING_SUBSCRIBER],
-    );
-    const checkpoint = rows[0]?.position;
+    const { position: checkpoint, eventStore } = await this.checkpoints.read(PRICING_SUBSCRIBER);
     // Another store's position would skip or repeat submissions: refuse to start (the message says what to do).
     assertCheckpointBelongs(
       PRICING_SUBSCRIBER,
-      { position: checkpoint == null ? null : BigInt(checkpoint), eventStore: rows[0]?.event_store ?? null },
+      { position: checkpoint == null ? null : BigInt(checkpoint), eventStore },
       {
         name: this.eventStore.adapterName,
         head: checkpoint == null ? undefined : await this.eventStore.headPosition(),
@@ -150,12 +146,7 @@ export class PricingSubscriber {
     }
     const last = events.at(-1);
     if (!last) return;
-    // GREATEST: replicas share the row and must never move it back.
-    await this.db.query(
-      `INSERT INTO pricing_checkpoints (subscriber, position, event_store) VALUES ($1, $2::bigint, $3)
-       ON CONFLICT (subscriber) DO UPDATE SET position = GREATEST(pricing_checkpoints.position, EXCLUDED.position), event_store = EXCLUDED.event_store, updated_at = now()`,
-      [PRICING_SUBSCRIBER, last.position.toString(), this.eventStore.adapterName],
-    );
+    await this.checkpoints.save(PRICING_SUBSCRIBER, last.position, this.eventStore.adapterName);
   }
 
   private async park(event: RecordedEvent, error: string): Promise<void> {
@@ -217,11 +208,8 @@ export class PricingSubscriber {
   }
 
   private async measureLag(): Promise<SubscriberLag> {
-    const [rows, head] = await Promise.all([
-      this.db.query<Array<{ position: string | null }>>('SELECT position::text AS position FROM pricing_checkpoints WHERE subscriber = $1', [PRICING_SUBSCRIBER]),
-      this.eventStore.headPosition(),
-    ]);
-    const checkpoint = rows[0]?.position == null ? null : BigInt(rows[0].position);
+    const [stored, head] = await Promise.all([this.checkpoints.read(PRICING_SUBSCRIBER), this.eventStore.headPosition()]);
+    const checkpoint = stored.position == null ? null : BigInt(stored.position);
     const base = { checkpoint: checkpoint === null ? null : String(checkpoint) };
     if (head === undefined || (checkpoint !== null && checkpoint >= head)) return { ...base, eventsBehind: 0, eventsBehindCapped: false, secondsBehind: 0 };
     const pending = await this.eventStore.readAll({ ...(checkpoint === null ? {} : { fromPosition: checkpoint }), limit: EVENTS_BEHIND_CAP });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Database } from '../../../infrastructure/database/database';
 
 export type QuoteStatus = 'pending' | 'done' | 'rejected' | 'failed';
 
@@ -27,22 +27,32 @@ interface QuoteRow {
   finished_at: Date | null;
 }
 
+const INSERT_PENDING_QUOTE = {
+  name: 'pricing_insert_pending_quote',
+  text: `INSERT INTO pricing_quotes (id, partner_id, material, status, deadline_at) VALUES ($1, $2, $3, 'pending', $4)`,
+};
+const FINISH_QUOTE = {
+  name: 'pricing_finish_quote',
+  text: `UPDATE pricing_quotes SET status = $2, result = $3, error = $4, finished_at = now() WHERE id = $1 AND status = 'pending'`,
+};
+const EXTEND_QUOTE_DEADLINES = {
+  name: 'pricing_extend_quote_deadlines',
+  text: `UPDATE pricing_quotes SET deadline_at = $2 WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
+};
+const FIND_QUOTE = { name: 'pricing_find_quote', text: 'SELECT * FROM pricing_quotes WHERE id = $1' };
+const DELETE_OLD_QUOTES = { name: 'pricing_delete_old_quotes', text: 'DELETE FROM pricing_quotes WHERE created_at < now() - make_interval(hours => $1)' };
+
 /** The only code that touches pricing_quotes. */
 @Injectable()
 export class QuotesRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async insertPending(quote: { id: string; partnerId: string; material: string; deadlineAt: Date }): Promise<void> {
-    await this.db.query(`INSERT INTO pricing_quotes (id, partner_id, material, status, deadline_at) VALUES ($1, $2, $3, 'pending', $4)`, [
-      quote.id,
-      quote.partnerId,
-      quote.material,
-      quote.deadlineAt,
-    ]);
+    await this.db.query(INSERT_PENDING_QUOTE, [quote.id, quote.partnerId, quote.material, quote.deadlineAt]);
   }
 
   async finish(id: string, status: Exclude<QuoteStatus, 'pending'>, payload: { result?: unknown; error?: unknown }): Promise<void> {
-    await this.db.query(`UPDATE pricing_quotes SET status = $2, result = $3, error = $4, finished_at = now() WHERE id = $1 AND status = 'pending'`, [
+    await this.db.query(FINISH_QUOTE, [
       id,
       status,
       payload.result === undefined ? null : JSON.stringify(payload.result),
@@ -52,11 +62,11 @@ export class QuotesRepository {
 
   /** The process computing these quotes is alive: their deadline moves to `deadlineAt`. */
   async extendDeadlines(ids: string[], deadlineAt: Date): Promise<void> {
-    await this.db.query(`UPDATE pricing_quotes SET deadline_at = $2 WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [ids, deadlineAt]);
+    await this.db.query(EXTEND_QUOTE_DEADLINES, [ids, deadlineAt]);
   }
 
   async find(id: string): Promise<QuoteRecord | null> {
-    const rows: QuoteRow[] = await this.db.query('SELECT * FROM pricing_quotes WHERE id = $1', [id]);
+    const rows = await this.db.query<QuoteRow>(FIND_QUOTE, [id]);
     const row = rows[0];
     if (!row) return null;
     return {
@@ -74,6 +84,6 @@ export class QuotesRepository {
 
   /** Quotes are answers, not records: a day is plenty to fetch one. */
   async deleteOlderThan(hours: number): Promise<void> {
-    await this.db.query(`DELETE FROM pricing_quotes WHERE created_at < now() - make_interval(hours => $1)`, [hours]);
+    await this.db.query(DELETE_OLD_QUOTES, [hours]);
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { EVENTS_OF_REQUEST, type RequestEventRow } from '../../../projections';
+import { EVENTS_OF_REQUEST, ReadModelDatabase, type RequestEventRow } from '../../../projections';
 
 export interface RequestEvent {
   streamId: string;
@@ -17,10 +16,10 @@ export const MAX_EVENTS_PER_REQUEST = 1000;
 /** Support's lookup over the request-events read model (owned by the projections). */
 @Injectable()
 export class RequestEventsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: ReadModelDatabase) {}
 
   async eventsOf(requestId: string): Promise<RequestEvent[]> {
-    const rows = await this.dataSource.query<RequestEventRow[]>(EVENTS_OF_REQUEST.text, [requestId, MAX_EVENTS_PER_REQUEST]);
+    const rows = await this.database.query<RequestEventRow>(EVENTS_OF_REQUEST, [requestId, MAX_EVENTS_PER_REQUEST]);
     return rows.map((row) => ({
       streamId: row.stream_id,
       revision: Number(row.revision),
