@@ -3,6 +3,7 @@ import { migrateDatabase } from '../src/infrastructure/database/data-source';
 import { DELETE_EXPIRED_IDEMPOTENCY_KEYS, FIND_IDEMPOTENCY_KEY } from '../src/infrastructure/http/idempotency/idempotency.repository';
 import { ALL_MIGRATIONS } from '../src/migrations';
 import { FIND_API_KEY_BY_PREFIX } from '../src/modules/partner/api-keys/api-keys.repository';
+import { PARTNER_ORDERS_PAGE } from '../src/modules/partner/orders/partner-orders-list.queries';
 import { LIST_OPEN_DEAD_LETTERS, OPEN_DEAD_LETTER_OF_SUBMISSION } from '../src/modules/pricing/dead-letters/dead-letters.repository';
 import { OLDEST_ORDER_PER_STATUS } from '../src/projections/read-models/orders-current/order-metrics.queries';
 import { ORDER_STATUSES } from '../src/shared/order-lifecycle';
@@ -46,6 +47,14 @@ describe('repository query plans', () => {
          FROM generate_series(1, 60000) AS i`,
       [ORDER_STATUSES],
     );
+    // Partner orders: 200 partners, 100 orders each.
+    await sql.query(
+      `INSERT INTO orders_current (order_id, status, status_changed_at, created_at, material, channel, customer_ref, partner_id, revision, last_position, updated_at)
+       SELECT gen_random_uuid(), ($1::text[])[1 + i % array_length($1::text[], 1)], now(), now(), 'GOLD_750', 'partner', 'partner-' || (i % 200), 'partner-' || (i % 200),
+              3, 100000 + i, now() - make_interval(secs => i)
+         FROM generate_series(1, 20000) AS i`,
+      [ORDER_STATUSES],
+    );
     for (const table of ['http_idempotency_keys', 'partner_api_keys', 'pricing_dead_letters', 'orders_current']) await sql.query(`ANALYZE ${table}`);
   });
   afterAll(async () => {
@@ -87,5 +96,11 @@ describe('repository query plans', () => {
     const plan = await planOf(sql, OLDEST_ORDER_PER_STATUS, [['SUBMITTED', 'PRICE_CALCULATED', 'PACKAGING']]);
     expect(plan.filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
     expect(new Set(readsOf(plan, 'orders_current').map((read) => read.index))).toEqual(new Set(['orders_current_dashboard_idx']));
+  });
+
+  it.each([false, true])("partner order list: one partner's range of orders_current_partner_idx, no sort (generic plan: %s)", async (generic) => {
+    const plan = await planOf(sql, PARTNER_ORDERS_PAGE, ['partner-17', [...ORDER_STATUSES], '-infinity', '00000000-0000-0000-0000-000000000000', 51], generic);
+    expect(readsOf(plan, 'orders_current')).toEqual([{ type: expect.stringMatching(/^Index (Only )?Scan$/), index: 'orders_current_partner_idx' }]);
+    expect(plan.filter((node) => node['Node Type'] === 'Sort')).toEqual([]);
   });
 });

@@ -54,6 +54,7 @@ export const ROUTE_AUDIENCE: Record<string, Audience> = {
   'POST /api/mes/orders/:id/ship': only('operator'),
   // partners (X-Api-Key)
   'POST /api/partner/v1/orders': only('partner'),
+  'GET /api/partner/v1/orders': only('partner'),
   'GET /api/partner/v1/orders/:id': only('partner'),
   'PUT /api/partner/v1/orders/:id/model': only('partner'),
   'POST /api/partner/v1/orders/:id/submit': only('partner'),

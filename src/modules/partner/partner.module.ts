@@ -5,6 +5,7 @@ import { AdminApiKeysController } from './api-keys/admin-api-keys.controller';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { PartnerOrdersController } from './orders/partner-orders.controller';
+import { PartnerOrdersListController, PartnerOrdersListRepository } from './orders/partner-orders-list.controller';
 
 /**
  * Partners: their API keys (admin API, CLI) and their order API. Global so
@@ -13,8 +14,8 @@ import { PartnerOrdersController } from './orders/partner-orders.controller';
 @Global()
 @Module({
   imports: [ShopModule],
-  controllers: [AdminApiKeysController, PartnerOrdersController],
-  providers: [ApiKeysRepository, ApiKeysService, { provide: ApiKeyAuthenticator, useExisting: ApiKeysService }],
+  controllers: [AdminApiKeysController, PartnerOrdersListController, PartnerOrdersController],
+  providers: [ApiKeysRepository, ApiKeysService, PartnerOrdersListRepository, { provide: ApiKeyAuthenticator, useExisting: ApiKeysService }],
   exports: [ApiKeyAuthenticator, ApiKeysService],
 })
 export class PartnerModule {}

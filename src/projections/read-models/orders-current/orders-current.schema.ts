@@ -49,6 +49,8 @@ export function ordersCurrentIndexes(suffix: string): string[] {
     `CREATE INDEX ${table}_crm_idx ON ${table} (status, created_at, order_id)`,
     // Shop list: one customer's orders, newest first.
     `CREATE INDEX ${table}_customer_idx ON ${table} (customer_ref, created_at, order_id)`,
+    // Partner API list: one partner's orders in the order they changed, keyset on (updated_at, order_id).
+    `CREATE INDEX ${table}_partner_idx ON ${table} (partner_id, updated_at, order_id) WHERE partner_id IS NOT NULL`,
     // SSE: rows changed after a position (replay after a reconnect, live fan-out).
     `CREATE INDEX ${table}_position_idx ON ${table} (last_position)`,
   ];
