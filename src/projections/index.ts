@@ -6,6 +6,7 @@ export { type RebuildProgress, rebuildReadModels } from './rebuild/rebuild';
 // What the modules read: the read-model pool, the change feed behind the live streams, the orders list's rows and keysets.
 export { ReadModelDatabase } from './runtime/read-model-database';
 export { OrderChangeFeed, type OrderChangeListener } from './runtime/order-change-feed';
+export { OrderRevisionWaiters } from './runtime/order-revision-waiters';
 export {
   exactUtc,
   KEYSET_END,

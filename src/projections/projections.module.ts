@@ -13,6 +13,7 @@ import { ProjectionRepair } from './runtime/projection-repair';
 import { ProjectionStatus } from './runtime/projection-status';
 import { Projector } from './runtime/projector';
 import { ReadModelDatabase } from './runtime/read-model-database';
+import { OrderRevisionWaiters } from './runtime/order-revision-waiters';
 
 /**
  * The projector (one leader across replicas) and what the modules use to
@@ -22,6 +23,7 @@ import { ReadModelDatabase } from './runtime/read-model-database';
 @Global()
 @Module({
   providers: [
+    OrderRevisionWaiters,
     ReadModelDatabase,
     ProjectionStatus,
     ProjectionMetrics,
@@ -43,7 +45,7 @@ import { ReadModelDatabase } from './runtime/read-model-database';
       },
     },
   ],
-  exports: [ReadModelDatabase, ProjectionStatus, OrderChangeFeed],
+  exports: [ReadModelDatabase, ProjectionStatus, OrderChangeFeed, OrderRevisionWaiters],
 })
 export class ProjectionsModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   constructor(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Injectable } from '@nestjs/common';
+import { OrderRevisionWaiters } from '../../projections';
 import type { CommandContext } from '../../shared/order-commands/command-context';
 import { channelAccess } from '../../shared/order-commands/order-access';
 import { type OrderCommandRequest, OrderCommands } from '../../shared/order-commands/order-commands.service';
@@ -21,6 +22,7 @@ export class ChannelOrdersService {
     private readonly orders: OrderCommands,
     private readonly materials: MaterialsPolicy,
     private readonly uploads: ModelUploadService,
+    private readonly waiters: OrderRevisionWaiters,
   ) {}
 
   async create(channel: SalesChannel, buyerId: string, material: MaterialCode, context: CommandContext): Promise<CommandAccepted> {
@@ -44,5 +46,27 @@ export class ChannelOrdersService {
 
   get(channel: SalesChannel, buyerId: string, orderId: string): Promise<OrderView> {
     return this.orders.view(orderId, channelAccess(channel, buyerId));
+  }
+
+  /**
+   * Long polling: the order as `get` answers it, once its revision is above `changedAfter`, or as it is
+   * when `waitMs` has passed (or the caller left, `signal`).
+   */
+  async getChangedAfter(channel: SalesChannel, buyerId: string, orderId: string, changedAfter: number, waitMs: number, signal: AbortSignal): Promise<OrderView> {
+    if (waitMs <= 0) return this.get(channel, buyerId, orderId);
+    await this.waiters.ready();
+    // Waiting starts before the read, so a change the read misses still ends the wait.
+    const stop = new AbortController();
+    const stopWaiting = () => stop.abort();
+    signal.addEventListener('abort', stopWaiting, { once: true });
+    try {
+      const changed = this.waiters.waitFor(orderId, changedAfter, waitMs, stop.signal);
+      const now = await this.get(channel, buyerId, orderId);
+      if (now.revision > changedAfter) return now;
+      return (await changed) ? await this.get(channel, buyerId, orderId) : now;
+    } finally {
+      stop.abort();
+      signal.removeEventListener('abort', stopWaiting);
+    }
   }
 }

@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles, UserCommandLimited } from '../../infrastructure/auth/roles.decorator';
 import type { Principal } from '../../infrastructure/auth/principal';
 import { ApiErrorResponses } from '../../infrastructure/http/api-error.swagger';
+import { connectionClosed, MAX_WAIT_SECONDS, parseLongPoll, setRevisionTag } from '../../infrastructure/http/long-poll';
 import { Idempotent } from '../../infrastructure/http/idempotency/idempotent.decorator';
 import type { AuthenticatedRequest } from '../../infrastructure/http/request-context';
 import { RequestCommandContext } from '../../shared/order-commands/request-command-context';
@@ -122,9 +124,19 @@ export class ShopOrdersController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One of my orders: status, model, price (replayed from its stream)' })
-  @ApiResponse({ status: 200, type: OrderView })
+  @ApiQuery({ name: 'changedAfter', required: false, description: 'long polling: the revision the caller has (the ETag); with wait, answer once the order is past it' })
+  @ApiQuery({ name: 'wait', required: false, description: `long polling: seconds to wait for a revision above changedAfter, at most ${MAX_WAIT_SECONDS}` })
+  @ApiResponse({ status: 200, type: OrderView, description: 'the order; ETag: its revision' })
   @ApiErrorResponses(400, 401, 403, 404)
-  get(@Param('id', UuidParamPipe) orderId: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
-    return this.orders.get('shop', principal.id, orderId);
+  async get(
+    @Param('id', UuidParamPipe) orderId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderView> {
+    const { changedAfter, waitMs } = parseLongPoll(query);
+    const view = await this.orders.getChangedAfter('shop', principal.id, orderId, changedAfter, waitMs, connectionClosed(reply));
+    setRevisionTag(reply, view.revision);
+    return view;
   }
 }
