@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PersonalDataFilter } from '../src/infrastructure/observability/tracing/personal-data-filter';
 import { captureAppLogs, type LogCapture } from './support/log-capture';
 import type * as EventStorePort from '../src/infrastructure/event-store/event-store.port';
+import type * as Orders from './support/orders';
 import type * as PricingHelpers from './support/pricing-helpers';
 import type * as StlSupport from './support/stl';
 import type * as TestAppSupport from './support/test-app';
@@ -95,11 +96,12 @@ describe('tracing across the asynchronous steps', () => {
   });
 
   it('runs the pricing of a submission as a child span of the submitting request, and records the price in that trace', async () => {
-    const { submitShopOrder, awaitPricingOutcome } = require('./support/pricing-helpers') as typeof PricingHelpers;
+    const { submittedOrder } = require('./support/orders') as typeof Orders;
+    const { awaitPricingOutcome } = require('./support/pricing-helpers') as typeof PricingHelpers;
     const { boxStl } = require('./support/stl') as typeof StlSupport;
     const { EventStore } = require('../src/infrastructure/event-store/event-store.port') as typeof EventStorePort;
     const token = await app.token('customer', 'cust-trace');
-    const id = await submitShopOrder(app, token, boxStl(10, 10, 4), 'GOLD_750');
+    const id = await submittedOrder(app, token, { model: boxStl(10, 10, 4), material: 'GOLD_750' });
     expect((await awaitPricingOutcome(app, token, id)).status).toBe('PRICE_CALCULATED');
 
     const events = await app.app.get(EventStore).readStream(`order-${id}`);

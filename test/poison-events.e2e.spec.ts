@@ -7,7 +7,8 @@ import { METRICS_CACHE_MS } from '../src/infrastructure/observability/metrics/me
 import { parsePrometheusText, type Sample } from '../src/infrastructure/observability/metrics/prometheus-text';
 import { allReadModels } from '../src/projections/read-models';
 import { rebuildReadModels } from '../src/projections/rebuild/rebuild';
-import { awaitPricingOutcome, submitShopOrder } from './support/pricing-helpers';
+import { submittedOrder } from './support/orders';
+import { awaitPricingOutcome } from './support/pricing-helpers';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/until';
@@ -289,7 +290,7 @@ describe('a poison event in pricing', () => {
   };
 
   it('keeps pricing other orders', async () => {
-    const id = await submitShopOrder(app, customer, boxStl(10, 10, 4), 'GOLD_750');
+    const id = await submittedOrder(app, customer, { model: boxStl(10, 10, 4), material: 'GOLD_750' });
     expect((await awaitPricingOutcome(app, customer, id, 15_000)).status).toBe('PRICE_CALCULATED');
   });
 

@@ -1,8 +1,7 @@
 import { Client } from 'pg';
 import { EventStore } from '../src/infrastructure/event-store/event-store.port';
-import { submitShopOrder } from './support/pricing-helpers';
+import { submittedOrder } from './support/orders';
 import { type AppProcess, buildApp, spawnBuiltApp, waitFor } from './support/pricing-process';
-import { boxStl } from './support/stl';
 import { startTestApp, TEST_CARRIER_SECRET, TEST_JWT_SECRET, type TestApp } from './support/test-app';
 
 /**
@@ -52,7 +51,7 @@ describe('pricing survives SIGKILL mid-calculation', () => {
 
   it('runs the job again after a restart and reaches PRICE_CALCULATED exactly once', async () => {
     const customer = await app.token('customer', 'cust-k1');
-    const id = await submitShopOrder(app, customer, boxStl());
+    const id = await submittedOrder(app, customer);
     const store = app.app.get(EventStore);
     const submissionId = ((await store.readStream(`order-${id}`)).at(-1)!.data as { submissionId: string }).submissionId;
 

@@ -1,4 +1,5 @@
-import { awaitPricingOutcome, submitShopOrder } from './support/pricing-helpers';
+import { submittedOrder } from './support/orders';
+import { awaitPricingOutcome } from './support/pricing-helpers';
 import { createPartnerKey } from './support/partner-keys';
 import { waitFor } from './support/pricing-process';
 import { boxStl } from './support/stl';
@@ -30,7 +31,7 @@ describe('pricing priority and time limits (issue 24, item 9)', () => {
         locations.push(response.headers.get('location')!);
       }
       const customer = await app.token('customer', 'cust-fair');
-      const orderId = await submitShopOrder(app, customer, boxStl());
+      const orderId = await submittedOrder(app, customer);
       const order = await awaitPricingOutcome(app, customer, orderId, 30_000);
       expect(order.status).toBe('PRICE_CALCULATED');
       const statusesWhenPriced = await Promise.all(
