@@ -179,9 +179,25 @@ describe('order lifecycle over HTTP', () => {
 
     it('keeps keys apart per caller', async () => {
       const key = randomUUID();
-      const mine = await post('/api/shop/orders', customer, { material: 'GOLD_585' }, { 'idempotency-key': key });
-      const theirs = await post('/api/shop/orders', otherCustomer, { material: 'GOLD_585' }, { 'idempotency-key': key });
-      expect(((await mine.json()) as { id: string }).id).not.toEqual(((await theirs.json()) as { id: string }).id);
+      const create = (token: string) => post('/api/shop/orders', token, { material: 'GOLD_585' }, { 'idempotency-key': key });
+      const answer = async (response: Response) => ({
+        status: response.status,
+        replayed: response.headers.get('idempotent-replayed'),
+        id: ((await response.json()) as { id: string }).id,
+      });
+      const mine = await answer(await create(customer));
+      // The same key from another caller creates that caller's own order: no replay of the first caller's answer.
+      const theirs = await answer(await create(otherCustomer));
+      expect(mine).toMatchObject({ status: 201, replayed: null });
+      expect(theirs).toMatchObject({ status: 201, replayed: null });
+      expect(theirs.id).not.toEqual(mine.id);
+      expect((await app.request(`/api/shop/orders/${theirs.id}`, { token: otherCustomer })).status).toBe(200);
+      expect((await app.request(`/api/shop/orders/${theirs.id}`, { token: customer })).status).toBe(404);
+      // Retried, the key answers each caller with its own order.
+      expect(await answer(await create(customer))).toEqual({ ...mine, replayed: 'true' });
+      expect(await answer(await create(otherCustomer))).toEqual({ ...theirs, replayed: 'true' });
+      expect(await streamTypes(mine.id)).toEqual(['OrderInitiated']);
+      expect(await streamTypes(theirs.id)).toEqual(['OrderInitiated']);
     });
   });
 
