@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 /** GET /api/shop/orders and GET /api/crm/orders over HTTP, read from the orders_current projection. */
 describe('order lists over HTTP', () => {
@@ -40,14 +40,11 @@ describe('order lists over HTTP', () => {
   }
 
   /** The projection is asynchronous: wait (generously) until `count` items are listed. */
-  async function visible(token: string, path: string, count: number): Promise<Page> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
+  const visible = (token: string, path: string, count: number): Promise<Page> =>
+    until(async () => {
       const page = await get(token, path);
-      if (page.items.length >= count || Date.now() > deadline) return page;
-      await sleep(20);
-    }
-  }
+      return page.items.length >= count ? page : undefined;
+    }, `${count} items in ${path}`);
 
   async function all(token: string, path: string, limit: number): Promise<string[]> {
     const ids: string[] = [];

@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { assertChromiumInstalled, launchChromium } from './support/chromium';
 import { createdOrder, submittedOrder } from './support/orders';
 import { startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 /** A table row as the page functions below use it (no DOM lib in the tsconfig: playwright's Element is untyped here). */
@@ -104,12 +105,15 @@ describe('the /support page in headless Chromium', () => {
     await page.click('#tab-stuck');
     const row = page.locator(`#stuck-rows tr[data-id="${id}"]`);
     // The read model follows the stream within milliseconds; refresh until the order shows.
-    const deadline = Date.now() + 10_000;
-    while ((await row.count()) === 0) {
-      if (Date.now() > deadline) throw new Error(`order ${id} never appeared in the stuck view`);
-      await page.click('#stuck-refresh');
-      await page.waitForTimeout(200);
-    }
+    await until(
+      async () => {
+        if ((await row.count()) > 0) return true;
+        await page.click('#stuck-refresh');
+        return undefined;
+      },
+      `order ${id} in the stuck view`,
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
     expect(await row.getAttribute('data-status')).toBe('INITIATED');
     expect(await row.innerText()).toMatch(/customer: the customer to upload a model/);
 

@@ -11,15 +11,15 @@ export interface UntilOptions {
 
 /**
  * The one polling helper of the tests: calls `probe` until it returns a value
- * other than undefined and answers that value; fails after the timeout, saying
- * what did not happen.
+ * other than undefined or false and answers that value; fails after the
+ * timeout, saying what did not happen.
  */
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what = 'condition', options: number | UntilOptions = {}): Promise<T> {
+export async function until<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what = 'condition', options: number | UntilOptions = {}): Promise<T> {
   const { timeoutMs = 10_000, intervalMs = 20, diagnostics } = typeof options === 'number' ? { timeoutMs: options } : options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value !== undefined) return value;
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) {
       const detail = diagnostics?.();
       throw new Error(`${what}: not reached within ${timeoutMs} ms${detail ? `\n${detail.slice(-4000)}` : ''}`);
