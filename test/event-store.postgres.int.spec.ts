@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
@@ -9,6 +8,7 @@ import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/p
 import { collector, type Collector, describeEventStoreContract, newEvent, newStream, readAllAfter } from './contract/event-store.contract';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { until } from './support/until';
+import { closedPort } from './support/ports';
 
 const quietLogger = () => {
   const warnings: string[] = [];
@@ -279,13 +279,4 @@ async function listenerPids(admin: Client): Promise<number[]> {
     `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'alexandrite-event-store-listen'`,
   );
   return rows.map((row) => row.pid);
-}
-
-/** A port nothing listens on: bind a free one, then release it. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
