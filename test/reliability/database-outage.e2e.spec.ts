@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { findFreePort, type RunningEmbeddedPostgres, startEmbeddedPostgres } from '../../src/infrastructure/database/embedded-postgres';
-import { boxStl } from '../support/stl';
 import { until } from '../support/until';
 import { buildApp, call, type Replica, startReplica, token } from './support/replica';
+import { submittedOrder } from '../support/orders';
+import { requestAt } from '../support/test-app';
 
 /**
  * The app's PostgreSQL goes away and comes back while the app keeps
@@ -50,14 +51,7 @@ describe('database outage and recovery', () => {
     if (parent) await rm(parent, { recursive: true, force: true });
   });
 
-  const placeOrder = async (baseUrl: string, customer: string): Promise<string> => {
-    const created = await call(baseUrl, 'POST', '/api/shop/orders', { token: customer, json: { material: 'SILVER_925' } });
-    expect(created.status).toBe(201);
-    const id = (created.body as { id: string }).id;
-    expect((await call(baseUrl, 'PUT', `/api/shop/orders/${id}/model`, { token: customer, body: boxStl() })).status).toBe(200);
-    expect((await call(baseUrl, 'POST', `/api/shop/orders/${id}/submit`, { token: customer })).status).toBe(202);
-    return id;
-  };
+  const placeOrder = (baseUrl: string, customer: string): Promise<string> => submittedOrder({ request: requestAt(baseUrl) }, customer, { material: 'SILVER_925' });
   const awaitPriced = (baseUrl: string, customer: string, id: string) =>
     until(
       async () => {

@@ -6,6 +6,8 @@ import { boxStl } from '../support/stl';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { until } from '../support/until';
 import { buildApp, call, type Replica, slowUpload, startReplica, token } from './support/replica';
+import { submittedOrder } from '../support/orders';
+import { requestAt } from '../support/test-app';
 
 /**
  * SIGTERM to a real process of the built app: readiness turns false first,
@@ -39,14 +41,7 @@ describe('graceful shutdown on SIGTERM', () => {
     return replica;
   };
 
-  const createAndSubmit = async (baseUrl: string, customer: string): Promise<string> => {
-    const created = await call(baseUrl, 'POST', '/api/shop/orders', { token: customer, json: { material: 'GOLD_750' } });
-    expect(created.status).toBe(201);
-    const id = (created.body as { id: string }).id;
-    expect((await call(baseUrl, 'PUT', `/api/shop/orders/${id}/model`, { token: customer, body: boxStl() })).status).toBe(200);
-    expect((await call(baseUrl, 'POST', `/api/shop/orders/${id}/submit`, { token: customer })).status).toBe(202);
-    return id;
-  };
+  const createAndSubmit = (baseUrl: string, customer: string): Promise<string> => submittedOrder({ request: requestAt(baseUrl) }, customer);
 
   const eventTypes = async (orderId: string): Promise<string[]> => {
     const { rows } = await db.query<{ event_type: string }>('SELECT event_type FROM event_store.events WHERE stream_id = $1 ORDER BY stream_revision', [`order-${orderId}`]);
