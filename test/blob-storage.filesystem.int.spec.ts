@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { BlobNotFoundError, BlobStorageUnavailableError, BlobTooLargeError } from '../src/infrastructure/blob-storage/blob-storage.port';
 import { FilesystemBlobStorage } from '../src/infrastructure/blob-storage/filesystem/filesystem-blob-storage';
 import { describeBlobStorageContract } from './contract/blob-storage.contract';
+import { until } from './support/until';
 
 describeBlobStorageContract('filesystem', async () => {
   const rootDir = await mkdtemp(join(tmpdir(), 'alexandrite-blobs-'));
@@ -51,12 +52,13 @@ describe('FilesystemBlobStorage', () => {
 
     await firstMegabyte;
     // Polled: the write stream flushes asynchronously. A buffering adapter would leave the file empty until the end.
-    expect(
-      await eventually(
-        () => incomingBytes(rootDir),
-        (size) => size === 1024 * 1024,
-      ),
-    ).toBe(1024 * 1024);
+    let size = 0;
+    await until(async () => (size = await incomingBytes(rootDir)) === 1024 * 1024, 'the first megabyte on disk', {
+      timeoutMs: 5_000,
+      intervalMs: 10,
+      diagnostics: () => `${size} bytes`,
+    });
+    expect(size).toBe(1024 * 1024);
     release();
     await expect(writing).resolves.toMatchObject({ sizeBytes: 1024 * 1024 + 1 });
   });
@@ -100,14 +102,4 @@ async function incomingBytes(rootDir: string): Promise<number> {
   const files = await readdir(join(rootDir, '~incoming'));
   const sizes = await Promise.all(files.map(async (file) => (await stat(join(rootDir, '~incoming', file))).size));
   return sizes.reduce((sum, size) => sum + size, 0);
-}
-
-/** The last value read, as soon as it satisfies `done` or after `timeoutMs`. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

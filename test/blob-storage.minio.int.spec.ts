@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { BlobStorageUnavailableError } from '../src/infrastructure/blob-storage/blob-storage.port';
 import { MinioBlobStorage, parseS3Endpoint } from '../src/infrastructure/blob-storage/minio/minio-blob-storage';
 import { describeBlobStorageContract } from './contract/blob-storage.contract';
 import { startS3Server, type TestS3Server } from './support/s3-server';
+import { closedPort } from './support/ports';
 
 /** A fresh bucket per storage: S3 names are 3-63 lowercase letters, digits and hyphens. */
 const newBucket = () => `test-${randomUUID()}`;
@@ -72,12 +72,3 @@ describe('MinioBlobStorage', () => {
     });
   });
 });
-
-/** A port nothing listens on: bind a free one, then release it. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

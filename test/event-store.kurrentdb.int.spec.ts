@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { jsonEvent, KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { type DroppedEvent, KurrentDbEventStore } from '../src/infrastructure/event-store/kurrentdb/kurrentdb-event-store';
-import { collector, describeEventStoreContract, newEvent, newStream, readAllAfter, waitUntil } from './contract/event-store.contract';
+import { collector, describeEventStoreContract, newEvent, newStream, readAllAfter } from './contract/event-store.contract';
+import { until } from './support/until';
 
 /**
  * The contract against a real KurrentDB server (docs/OPERATIONS.md, "KurrentDB
@@ -48,7 +49,7 @@ if (url) {
       await store.append(ours, [event], 'no_stream');
 
       try {
-        await waitUntil(() => received.ownIds(new Set([ours])).length === 1, 10_000, 'our event after the foreign ones');
+        await until(() => received.ownIds(new Set([ours])).length === 1, 'our event after the foreign ones', { timeoutMs: 10_000, intervalMs: 5 });
       } finally {
         await subscription.stop();
       }

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
@@ -6,8 +5,10 @@ import { ALL_MIGRATIONS } from '../src/migrations';
 import { EventStoreUnavailableError, type NewEvent, type Subscription } from '../src/infrastructure/event-store/event-store.port';
 import { DuplicateEventIdError, TooManyEventsError } from '../src/infrastructure/event-store/postgres/postgres-errors';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
-import { collector, type Collector, describeEventStoreContract, newEvent, newStream, readAllAfter, waitUntil } from './contract/event-store.contract';
+import { collector, type Collector, describeEventStoreContract, newEvent, newStream, readAllAfter } from './contract/event-store.contract';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { until } from './support/until';
+import { closedPort } from './support/ports';
 
 const quietLogger = () => {
   const warnings: string[] = [];
@@ -66,7 +67,7 @@ describe('PostgresEventStore', () => {
   async function liveCollector(): Promise<Collector> {
     const received = collector();
     subscriptions.push(store.subscribeToAll({ fromPosition: await store.headPosition() }, received.handler));
-    await waitUntil(() => received.caughtUps > 0, 5_000, 'the subscription to catch up');
+    await until(() => received.caughtUps > 0, 'the subscription to catch up', { timeoutMs: 5_000, intervalMs: 5 });
     return received;
   }
 
@@ -106,7 +107,7 @@ describe('PostgresEventStore', () => {
     expect((await store.headPosition()) ?? -1n).toBeLessThan(positionA);
 
     await older.query('COMMIT');
-    await waitUntil(() => received.events.length >= 2, 5_000, 'both events');
+    await until(() => received.events.length >= 2, 'both events', { timeoutMs: 5_000, intervalMs: 5 });
 
     expect(received.events.map((event) => event.id)).toEqual([eventA.id, eventB.id]);
     expect(received.events.map((event) => event.position)).toEqual([positionA, resultB.position]);
@@ -126,7 +127,7 @@ describe('PostgresEventStore', () => {
 
     const abortedAt = performance.now();
     await older.query('ROLLBACK');
-    await waitUntil(() => received.events.length === 1, 5_000, 'the event after the aborted transaction');
+    await until(() => received.events.length === 1, 'the event after the aborted transaction', { timeoutMs: 5_000, intervalMs: 5 });
 
     // The retry backoff tops out at 40 ms; the fallback poll (60 s here) plays no part.
     expect(performance.now() - abortedAt).toBeLessThan(1_000);
@@ -236,12 +237,12 @@ describe('PostgresEventStore', () => {
 
     await admin.query('SELECT pg_terminate_backend($1)', [oldListener]);
     await store.append(stream, [newEvent()], 'no_stream');
-    await waitUntil(() => received.events.length === 1, 3_000, 'the event appended while the listener was down');
+    await until(() => received.events.length === 1, 'the event appended while the listener was down', { timeoutMs: 3_000, intervalMs: 5 });
 
-    await waitForNewListener(admin, oldListener!);
+    await until(async () => (await listenerPids(admin)).some((pid) => pid !== oldListener), 'the LISTEN connection to come back', 5_000);
     const sentAt = performance.now();
     await store.append(stream, [newEvent()], 0n);
-    await waitUntil(() => received.events.length === 2, 3_000, 'the event appended after the reconnect');
+    await until(() => received.events.length === 2, 'the event appended after the reconnect', { timeoutMs: 3_000, intervalMs: 5 });
     expect(performance.now() - sentAt).toBeLessThan(500);
   });
 
@@ -278,21 +279,4 @@ async function listenerPids(admin: Client): Promise<number[]> {
     `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'alexandrite-event-store-listen'`,
   );
   return rows.map((row) => row.pid);
-}
-
-async function waitForNewListener(admin: Client, oldPid: number): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await listenerPids(admin)).some((pid) => pid !== oldPid)) {
-    if (Date.now() > deadline) throw new Error('the LISTEN connection did not come back');
-    await sleep(20);
-  }
-}
-
-/** A port nothing listens on: bind a free one, then release it. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }

@@ -8,7 +8,7 @@ import { allReadModels } from '../src/projections/read-models';
 import { rebuildReadModels } from '../src/projections/rebuild/rebuild';
 import { ORDER_EVENT_TYPES, orderEventProblem } from '../src/shared/order-lifecycle';
 import { event as fixture } from '../src/shared/order-lifecycle/testing';
-import { submitShopOrder } from './support/pricing-helpers';
+import { submittedOrder } from './support/orders';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/until';
@@ -66,7 +66,7 @@ describe('fuzzing the event consumers with malformed events', () => {
     const realOrders: string[] = [];
     const traffic = (async () => {
       for (let i = 0; i < 5; i++) {
-        realOrders.push(await submitShopOrder(app, customer, boxStl(10 + i, 10, 4)));
+        realOrders.push(await submittedOrder(app, customer, { model: boxStl(10 + i, 10, 4) }));
         await sleep(50);
       }
     })();

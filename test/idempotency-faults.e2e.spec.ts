@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { CLEANUP_LOCK } from '../src/infrastructure/http/idempotency/idempotency.repository';
 import { createPartnerKey } from './support/partner-keys';
-import { waitFor } from './support/pricing-process';
+import { until } from './support/until';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -117,11 +117,11 @@ describe('Idempotency-Key under faults', () => {
       await writer.query('BEGIN');
       await writer.query('SELECT pg_advisory_xact_lock(1163088210, hashtext($1))', [`order-${id}`]);
       const pending = post(`/api/shop/orders/${id}/submit`, key);
-      await waitFor(
-        'the submit to wait for the stream lock',
+      await until(
         async () =>
           (await writer.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1163088210 AND objsubid = 2 AND NOT granted`)).rowCount ? true : undefined,
-        10_000,
+        'the submit to wait for the stream lock',
+        { timeoutMs: 10_000, intervalMs: 100 },
       );
       await writer.query(
         `SELECT * FROM event_store.append_events($1, -1, ARRAY[$2::uuid],
@@ -153,7 +153,7 @@ describe('Idempotency-Key under faults', () => {
       const first = await post('/api/shop/orders', old, { material: 'SILVER_925' });
       expect((await post('/api/shop/orders', young, { material: 'SILVER_925' })).status).toBe(201);
       await age(old);
-      await waitFor('the aged key to be deleted', async () => ((await keyRow(old)) === undefined ? true : undefined), 10_000);
+      await until(async () => ((await keyRow(old)) === undefined ? true : undefined), 'the aged key to be deleted', { timeoutMs: 10_000, intervalMs: 100 });
       expect(await keyRow(young)).toMatchObject({ status_code: 201 });
 
       // Forgotten: the key is free for another request (not 422), which runs as a new one.
@@ -176,7 +176,7 @@ describe('Idempotency-Key under faults', () => {
       } finally {
         await other.end();
       }
-      await waitFor('the aged key to be deleted', async () => ((await keyRow(key)) === undefined ? true : undefined), 10_000);
+      await until(async () => ((await keyRow(key)) === undefined ? true : undefined), 'the aged key to be deleted', { timeoutMs: 10_000, intervalMs: 100 });
     });
   });
 

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore } from '../src/infrastructure/event-store/event-store.port';
 import { DashboardPageCache } from '../src/modules/mes/dashboard/dashboard-page-cache';
 import { Projector } from '../src/projections/runtime/projector';
-import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
 import type { OrderStatus } from '../src/shared/order-lifecycle/statuses';
-import { boxStl } from './support/stl';
+import { approvedOrder, uploadedOrder } from './support/orders';
 import { startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/until';
 
@@ -96,44 +94,9 @@ describe('MES dashboard over HTTP', () => {
 
   const post = (path: string, token: string, json?: unknown) => app.request(path, { method: 'POST', token, ...(json === undefined ? {} : { json }) });
 
-  async function uploaded(): Promise<string> {
-    const created = await post('/api/shop/orders', customer, { material: 'GOLD_750' });
-    const { id } = (await created.json()) as { id: string };
-    const response = await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } });
-    expect(response.status).toBe(200);
-    return id;
-  }
-
-  /**
-   * Submitted and priced, then approved. The pricing worker may price it by itself (another issue's);
-   * if it has not, record the price through the executor as test/order-lifecycle.e2e.spec.ts does.
-   */
-  async function approved(): Promise<string> {
-    const id = await uploaded();
-    expect((await post(`/api/shop/orders/${id}/submit`, customer)).status).toBe(202);
-    const executor = app.app.get(OrderCommandExecutor);
-    const { state } = await executor.load(id);
-    if (state.status === 'SUBMITTED')
-      await executor
-        .execute(
-          id,
-          {
-            type: 'RecordPrice',
-            data: {
-              submissionId: state.submissionId!,
-              currency: 'EUR',
-              total: 99.5,
-              breakdown: { material: 'GOLD_750', massGrams: 1, volumeMm3: 1, surfaceAreaMm2: 1, materialCost: 90, labourCost: 9.5, minimumApplied: false, lines: [] },
-            },
-            metadata: { now: new Date().toISOString(), actor: { role: 'pricing', id: 'pricing-worker' } },
-          },
-          { actor: { role: 'pricing', id: 'pricing-worker' }, correlationId: randomUUID(), causationId: null },
-        )
-        .catch(() => undefined);
-    await until(async () => ((await executor.load(id)).state.status === 'PRICE_CALCULATED' ? true : undefined));
-    expect((await post(`/api/crm/orders/${id}/approve`, seller)).status).toBe(200);
-    return id;
-  }
+  const uploaded = () => uploadedOrder(app, customer);
+  /** Approved for manufacturing; priced by the pricing worker, or by hand if it has not yet. */
+  const approved = () => approvedOrder(app, { customer, seller });
 
   async function dashboard(query = ''): Promise<DashboardPage> {
     const response = await app.request(`/api/mes/orders${query}`, { token: operator });

@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
-import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
 import { assertChromiumInstalled, launchChromium } from './support/chromium';
-import { boxStl } from './support/stl';
+import { approve, approvedOrder, awaitPriced, submittedOrder } from './support/orders';
 import { startTestApp, type TestApp } from './support/test-app';
 
 describe('the /mes page in headless Chromium', () => {
@@ -24,47 +21,6 @@ describe('the /mes page in headless Chromium', () => {
     await app?.close();
   });
 
-  const post = (path: string, token: string, json?: unknown) => app.request(path, { method: 'POST', token, ...(json === undefined ? {} : { json }) });
-
-  async function submittedOrder(): Promise<string> {
-    const created = await post('/api/shop/orders', customer, { material: 'GOLD_750' });
-    const { id } = (await created.json()) as { id: string };
-    expect((await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } })).status).toBe(200);
-    expect((await post(`/api/shop/orders/${id}/submit`, customer)).status).toBe(202);
-    return id;
-  }
-
-  /** Priced (by the pricing worker, or here through the executor if it has not yet) and approved by a seller. */
-  async function approve(id: string): Promise<void> {
-    const executor = app.app.get(OrderCommandExecutor);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const { state } = await executor.load(id);
-      if (state.status === 'PRICE_CALCULATED') break;
-      if (state.status === 'SUBMITTED' && state.submissionId) {
-        await executor
-          .execute(
-            id,
-            {
-              type: 'RecordPrice',
-              data: {
-                submissionId: state.submissionId,
-                currency: 'EUR',
-                total: 120,
-                breakdown: { material: 'GOLD_750', massGrams: 1, volumeMm3: 1, surfaceAreaMm2: 1, materialCost: 100, labourCost: 20, minimumApplied: false, lines: [] },
-              },
-              metadata: { now: new Date().toISOString(), actor: { role: 'pricing', id: 'pricing-worker' } },
-            },
-            { actor: { role: 'pricing', id: 'pricing-worker' }, correlationId: randomUUID(), causationId: null },
-          )
-          .catch(() => undefined);
-      }
-      if (Date.now() > deadline) throw new Error(`order ${id} was not priced`);
-      await sleep(20);
-    }
-    expect((await post(`/api/crm/orders/${id}/approve`, seller)).status).toBe(200);
-  }
-
   it('signs in with a pasted token, shows a new order within a second, and moves it on "Start"', async () => {
     const page = await browser.newPage();
     const problems: string[] = [];
@@ -74,14 +30,15 @@ describe('the /mes page in headless Chromium', () => {
     await page.click('#signin');
     await page.waitForSelector('#live.on', { timeout: 10_000 });
 
-    const id = await submittedOrder();
+    const id = await submittedOrder(app, customer);
     const submittedAt = Date.now();
     const row = page.locator(`tr[data-id="${id}"]`);
     // Within a second of its submission (a generous bound; freshness itself is measured in bench/dashboard).
     await row.waitFor({ timeout: 1_000 });
     expect(Date.now() - submittedAt).toBeLessThan(1_000);
 
-    await approve(id);
+    await awaitPriced(app, customer, id);
+    await approve(app, seller, id);
     await page.waitForSelector(`tr[data-id="${id}"][data-status="MANUFACTURING_APPROVED"] button[data-action="start"]`, { timeout: 5_000 });
     await page.click(`tr[data-id="${id}"] button[data-action="start"]`);
     await page.waitForSelector(`tr[data-id="${id}"][data-status="MANUFACTURING_STARTED"] button[data-action="complete"]`, { timeout: 5_000 });
@@ -103,8 +60,7 @@ describe('the /mes page in headless Chromium', () => {
     await page.goto(`${app.baseUrl}/mes`);
     await page.fill('#token', operator);
     await page.click('#signin');
-    const id = await submittedOrder();
-    await approve(id);
+    const id = await approvedOrder(app, { customer, seller });
     const start = page.locator(`tr[data-id="${id}"][data-status="MANUFACTURING_APPROVED"] button[data-action="start"]`);
     for (let attempt = 0; !(await start.isVisible()) && attempt < 50; attempt++) {
       await page.reload();

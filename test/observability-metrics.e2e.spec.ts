@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { METRICS_CACHE_MS } from '../src/infrastructure/observability/metrics/metrics-server';
 import { parsePrometheusText, type Sample } from '../src/infrastructure/observability/metrics/prometheus-text';
 import { startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 describe('GET /metrics on the metrics listener', () => {
   let app: TestApp;
@@ -102,18 +103,16 @@ describe('GET /metrics on the metrics listener', () => {
     expect(value(samples, 'alexandrite_event_store_append_duration_seconds_count', { adapter: 'postgres', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
 
     // The projector applies the events asynchronously; the gauge follows the read model.
-    const deadline = Date.now() + 20_000;
-    while ((value(samples, 'alexandrite_orders', { status: 'INITIATED' }) ?? 0) < 2 && Date.now() < deadline) {
-      await sleep(100);
+    const twoInitiated = async (name: string): Promise<true | undefined> => {
+      if ((value(samples, name, { status: 'INITIATED' }) ?? 0) >= 2) return true;
       samples = await scrape();
-    }
+      return undefined;
+    };
+    await until(() => twoInitiated('alexandrite_orders'), 'two INITIATED orders in the gauge', { timeoutMs: 20_000, intervalMs: 100 });
     expect(value(samples, 'alexandrite_orders', { status: 'INITIATED' })).toBe(2);
     expect(value(samples, 'alexandrite_orders', { status: 'SHIPPED' })).toBe(0);
     expect(value(samples, 'alexandrite_orders_stuck', { status: 'SHIPPED' })).toBe(0);
-    while ((value(samples, 'alexandrite_orders_stuck', { status: 'INITIATED' }) ?? 0) < 2 && Date.now() < deadline) {
-      await sleep(250);
-      samples = await scrape();
-    }
+    await until(() => twoInitiated('alexandrite_orders_stuck'), 'two INITIATED orders stuck', { timeoutMs: 20_000, intervalMs: 250 });
     expect(value(samples, 'alexandrite_orders_stuck', { status: 'INITIATED' })).toBe(2);
     expect(value(samples, 'alexandrite_order_status_oldest_age_seconds', { status: 'INITIATED' })).toBeGreaterThanOrEqual(1);
     expect(value(samples, 'alexandrite_projection_lag_events')).toBeDefined();

@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 /**
  * A real Prometheus (Debian package `prometheus`, installed by .ci/run)
@@ -60,7 +60,7 @@ describeWithPrometheus(`a real Prometheus scraping the app${prometheusBinary ? '
     );
     prometheus.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     prometheus.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await until(async () => (await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok === true, 'Prometheus ready');
+    await prometheusUntil(async () => (await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok === true, 'Prometheus ready');
   });
 
   afterAll(async () => {
@@ -72,6 +72,10 @@ describeWithPrometheus(`a real Prometheus scraping the app${prometheusBinary ? '
     await app?.close();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
+
+  /** Prometheus answers errors while it starts and before its first scrape: a failed check is "not yet" (every 250 ms, up to 30 s). */
+  const prometheusUntil = (check: () => Promise<boolean>, what: string, diagnostics?: () => string) =>
+    until(() => check().catch(() => false), what, { timeoutMs: 30_000, intervalMs: 250, ...(diagnostics ? { diagnostics } : {}) });
 
   const query = async (promql: string): Promise<QueryResult[]> => {
     const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
@@ -86,7 +90,7 @@ describeWithPrometheus(`a real Prometheus scraping the app${prometheusBinary ? '
     expect((await app.request('/api/shop/orders', { method: 'POST', token, json: { material: 'UNOBTAINIUM' } })).status).toBe(422);
 
     let requests: QueryResult[] = [];
-    await until(
+    await prometheusUntil(
       async () => {
         requests = await query('sum by (route, method, status_class) (http_requests_total{job="alexandrite",route="/api/shop/orders"})');
         const created = requests.find((row) => row.metric.status_class === '2xx');
@@ -110,7 +114,7 @@ describeWithPrometheus(`a real Prometheus scraping the app${prometheusBinary ? '
 
   it('loads the alert rules and evaluates them without errors', async () => {
     let groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] = [];
-    await until(
+    await prometheusUntil(
       async () => {
         const body = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as { data: { groups: typeof groups } };
         groups = body.data.groups;
@@ -134,13 +138,4 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-async function until(check: () => Promise<boolean>, what: string, diagnostics: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}\n${diagnostics().slice(-2000)}`);
 }

@@ -3,10 +3,11 @@ import { SpanKind } from '@opentelemetry/api';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PersonalDataFilter } from '../src/infrastructure/observability/tracing/personal-data-filter';
 import { captureAppLogs, type LogCapture } from './support/log-capture';
+import { until } from './support/until';
 import type * as EventStorePort from '../src/infrastructure/event-store/event-store.port';
+import type * as Orders from './support/orders';
 import type * as PricingHelpers from './support/pricing-helpers';
 import type * as StlSupport from './support/stl';
 import type * as TestAppSupport from './support/test-app';
@@ -61,14 +62,7 @@ describe('tracing across the asynchronous steps', () => {
   });
 
   const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
-  const waitFor = async (find: () => ReadableSpan | undefined): Promise<ReadableSpan> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const found = find();
-      if (found || Date.now() > deadline) return found as ReadableSpan;
-      await sleep(50);
-    }
-  };
+  const waitFor = (what: string, find: () => ReadableSpan | undefined): Promise<ReadableSpan> => until(find, what, { timeoutMs: 20_000, intervalMs: 50 });
 
   it('stores the server span in the event and continues its trace in the append and the projection', async () => {
     const token = await app.token('customer', 'cust-trace');
@@ -82,24 +76,25 @@ describe('tracing across the asynchronous steps', () => {
     expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const [, traceId, parentSpanId] = (traceparent as string).split('-');
 
-    const server = await waitFor(() => spans().find((span) => span.kind === SpanKind.SERVER && span.spanContext().spanId === parentSpanId));
+    const server = await waitFor('the server span', () => spans().find((span) => span.kind === SpanKind.SERVER && span.spanContext().spanId === parentSpanId));
     expect(server).toBeDefined();
     expect(server.spanContext().traceId).toBe(traceId);
 
     const append = spans().find((span) => span.name === 'event_store.append' && span.attributes['alexandrite.stream_id'] === `order-${id}`);
     expect(append?.spanContext().traceId).toBe(traceId);
 
-    const projection = await waitFor(() => spans().find((span) => span.name === 'projection.apply' && span.spanContext().traceId === traceId));
+    const projection = await waitFor('the projection span', () => spans().find((span) => span.name === 'projection.apply' && span.spanContext().traceId === traceId));
     expect(projection).toBeDefined();
     expect(projection.parentSpanContext?.spanId).toBe(parentSpanId);
   });
 
   it('runs the pricing of a submission as a child span of the submitting request, and records the price in that trace', async () => {
-    const { submitShopOrder, awaitPricingOutcome } = require('./support/pricing-helpers') as typeof PricingHelpers;
+    const { submittedOrder } = require('./support/orders') as typeof Orders;
+    const { awaitPricingOutcome } = require('./support/pricing-helpers') as typeof PricingHelpers;
     const { boxStl } = require('./support/stl') as typeof StlSupport;
     const { EventStore } = require('../src/infrastructure/event-store/event-store.port') as typeof EventStorePort;
     const token = await app.token('customer', 'cust-trace');
-    const id = await submitShopOrder(app, token, boxStl(10, 10, 4), 'GOLD_750');
+    const id = await submittedOrder(app, token, { model: boxStl(10, 10, 4), material: 'GOLD_750' });
     expect((await awaitPricingOutcome(app, token, id)).status).toBe('PRICE_CALCULATED');
 
     const events = await app.app.get(EventStore).readStream(`order-${id}`);
@@ -107,7 +102,7 @@ describe('tracing across the asynchronous steps', () => {
     const [, traceId, submitSpanId] = (submitted?.metadata.traceparent ?? '').split('-');
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
 
-    const pricing = await waitFor(() => spans().find((span) => span.name === 'pricing.price' && span.attributes['alexandrite.order_id'] === id));
+    const pricing = await waitFor('the pricing span', () => spans().find((span) => span.name === 'pricing.price' && span.attributes['alexandrite.order_id'] === id));
     expect(pricing.spanContext().traceId).toBe(traceId);
     expect(pricing.parentSpanContext?.spanId).toBe(submitSpanId);
     // The event pricing appended carries the pricing span, so later consumers continue the same trace.
@@ -133,14 +128,7 @@ describe('tracing across the asynchronous steps', () => {
     expect(JSON.stringify(logLines)).not.toContain(token);
   });
 
-  const waitForLine = async (match: (entry: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const found = logLines.find(match);
-      if (found || Date.now() > deadline) return found as Record<string, unknown>;
-      await sleep(20);
-    }
-  };
+  const waitForLine = (match: (entry: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => until(() => logLines.find(match), 'the log line', 5_000);
 
   it('keeps personal data and secrets out of span attributes', () => {
     const attributes = JSON.stringify(spans().map((span) => span.attributes));

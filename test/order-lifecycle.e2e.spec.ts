@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore } from '../src/infrastructure/event-store/event-store.port';
 import { signCarrierPayload } from '../src/modules/crm/carrier/carrier-signature';
-import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
+import { approvedOrder, awaitPriced, createdOrder, submittedOrder } from './support/orders';
 import { boxAsciiStl, boxStl } from './support/stl';
 import { startTestApp, TEST_CARRIER_SECRET, type TestApp } from './support/test-app';
 
@@ -15,7 +15,7 @@ describe('order lifecycle over HTTP', () => {
   let operator: string;
 
   beforeAll(async () => {
-    // These tests record prices by hand (price() below); the automatic pricing worker would race them.
+    // These tests record prices by hand (test/support/orders.ts); the automatic pricing worker would race them.
     app = await startTestApp({ MAX_MODEL_BYTES: String(MAX_MODEL_BYTES), PRICING_WORKER_ENABLED: 'false' });
     [customer, otherCustomer, seller, operator] = await Promise.all([
       app.token('customer', 'cust-1'),
@@ -33,43 +33,6 @@ describe('order lifecycle over HTTP', () => {
   const upload = (id: string, body: Buffer | string, token = customer, contentType = 'model/stl') =>
     app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token, body, headers: { 'content-type': contentType } });
   const streamTypes = async (id: string) => (await app.app.get(EventStore).readStream(`order-${id}`)).map((event) => event.type);
-
-  async function createOrder(token = customer, material = 'GOLD_750'): Promise<string> {
-    const response = await post('/api/shop/orders', token, { material });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { id: string }).id;
-  }
-
-  /** Pricing lands in its own issue; until it runs by itself, record the outcome through its command. */
-  async function price(id: string): Promise<void> {
-    const executor = app.app.get(OrderCommandExecutor);
-    const { state } = await executor.load(id);
-    if (state.status !== 'SUBMITTED' || !state.submissionId) return;
-    await executor.execute(
-      id,
-      {
-        type: 'RecordPrice',
-        data: {
-          submissionId: state.submissionId,
-          currency: 'EUR',
-          total: 420.5,
-          breakdown: { material: 'GOLD_750', massGrams: 6.2, volumeMm3: 400, surfaceAreaMm2: 440, materialCost: 380.5, labourCost: 40, minimumApplied: false, lines: [] },
-        },
-        metadata: { now: new Date().toISOString(), actor: { role: 'pricing', id: 'pricing-worker' } },
-      },
-      { actor: { role: 'pricing', id: 'pricing-worker' }, correlationId: randomUUID(), causationId: null },
-    );
-  }
-
-  async function orderAt(status: 'SUBMITTED' | 'MANUFACTURING_APPROVED'): Promise<string> {
-    const id = await createOrder();
-    expect((await upload(id, boxStl())).status).toBe(200);
-    expect((await post(`/api/shop/orders/${id}/submit`, customer)).status).toBe(202);
-    if (status === 'SUBMITTED') return id;
-    await price(id);
-    expect((await post(`/api/crm/orders/${id}/approve`, seller)).status).toBe(200);
-    return id;
-  }
 
   function carrierDelivered(body: Record<string, unknown>, secret = TEST_CARRIER_SECRET) {
     const raw = JSON.stringify(body);
@@ -92,7 +55,7 @@ describe('order lifecycle over HTTP', () => {
     expect(await uploaded.json()).toMatchObject({ id, status: 'FILE_UPLOADED', model: { format: 'stl-binary', triangleCount: 12, sizeBytes: 684 } });
 
     expect((await post(`/api/shop/orders/${id}/submit`, customer)).status).toBe(202);
-    await price(id);
+    await awaitPriced(app, customer, id);
     const steps: Array<[string, string, unknown?]> = [
       [`/api/crm/orders/${id}/approve`, seller],
       [`/api/mes/orders/${id}/start`, operator],
@@ -143,7 +106,7 @@ describe('order lifecycle over HTTP', () => {
   });
 
   it('cancels before manufacturing and then refuses factory steps with ILLEGAL_TRANSITION', async () => {
-    const id = await orderAt('SUBMITTED');
+    const id = await submittedOrder(app, customer);
     const cancelled = await post(`/api/shop/orders/${id}/cancel`, customer, { reason: 'ordered the wrong size' });
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ status: 'CANCELLED', cancellation: { reasonCode: 'CUSTOMER_REQUEST', reason: 'ordered the wrong size' } });
@@ -155,8 +118,8 @@ describe('order lifecycle over HTTP', () => {
   });
 
   it('lets a seller cancel an approved order, but nobody once manufacturing started', async () => {
-    const id = await orderAt('MANUFACTURING_APPROVED');
-    const other = await orderAt('MANUFACTURING_APPROVED');
+    const id = await approvedOrder(app, { customer, seller });
+    const other = await approvedOrder(app, { customer, seller });
     expect((await post(`/api/crm/orders/${id}/cancel`, seller, { reason: 'model cannot be cast' })).status).toBe(200);
     expect((await post(`/api/mes/orders/${other}/start`, operator)).status).toBe(200);
     const late = await post(`/api/shop/orders/${other}/cancel`, customer);
@@ -165,7 +128,7 @@ describe('order lifecycle over HTTP', () => {
   });
 
   it('lets exactly one of 20 concurrent starts win; the others get 409', async () => {
-    const id = await orderAt('MANUFACTURING_APPROVED');
+    const id = await approvedOrder(app, { customer, seller });
     const responses = await Promise.all(Array.from({ length: 20 }, () => post(`/api/mes/orders/${id}/start`, operator)));
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
@@ -176,7 +139,7 @@ describe('order lifecycle over HTTP', () => {
   });
 
   it('replaces the model before submit, with an ASCII STL', async () => {
-    const id = await createOrder();
+    const id = await createdOrder(app, customer);
     expect((await upload(id, boxStl())).status).toBe(200);
     const replaced = await upload(id, boxAsciiStl(), customer, 'application/sla');
     expect(replaced.status).toBe(200);
@@ -206,7 +169,7 @@ describe('order lifecycle over HTTP', () => {
     });
 
     it('replays a retried command without a second event', async () => {
-      const id = await orderAt('MANUFACTURING_APPROVED');
+      const id = await approvedOrder(app, { customer, seller });
       const key = randomUUID();
       const first = await post(`/api/mes/orders/${id}/start`, operator, undefined, { 'idempotency-key': key });
       const second = await post(`/api/mes/orders/${id}/start`, operator, undefined, { 'idempotency-key': key });
@@ -216,16 +179,32 @@ describe('order lifecycle over HTTP', () => {
 
     it('keeps keys apart per caller', async () => {
       const key = randomUUID();
-      const mine = await post('/api/shop/orders', customer, { material: 'GOLD_585' }, { 'idempotency-key': key });
-      const theirs = await post('/api/shop/orders', otherCustomer, { material: 'GOLD_585' }, { 'idempotency-key': key });
-      expect(((await mine.json()) as { id: string }).id).not.toEqual(((await theirs.json()) as { id: string }).id);
+      const create = (token: string) => post('/api/shop/orders', token, { material: 'GOLD_585' }, { 'idempotency-key': key });
+      const answer = async (response: Response) => ({
+        status: response.status,
+        replayed: response.headers.get('idempotent-replayed'),
+        id: ((await response.json()) as { id: string }).id,
+      });
+      const mine = await answer(await create(customer));
+      // The same key from another caller creates that caller's own order: no replay of the first caller's answer.
+      const theirs = await answer(await create(otherCustomer));
+      expect(mine).toMatchObject({ status: 201, replayed: null });
+      expect(theirs).toMatchObject({ status: 201, replayed: null });
+      expect(theirs.id).not.toEqual(mine.id);
+      expect((await app.request(`/api/shop/orders/${theirs.id}`, { token: otherCustomer })).status).toBe(200);
+      expect((await app.request(`/api/shop/orders/${theirs.id}`, { token: customer })).status).toBe(404);
+      // Retried, the key answers each caller with its own order.
+      expect(await answer(await create(customer))).toEqual({ ...mine, replayed: 'true' });
+      expect(await answer(await create(otherCustomer))).toEqual({ ...theirs, replayed: 'true' });
+      expect(await streamTypes(mine.id)).toEqual(['OrderInitiated']);
+      expect(await streamTypes(theirs.id)).toEqual(['OrderInitiated']);
     });
   });
 
   describe('bad input answers the right 4xx with a code', () => {
     let id: string;
     beforeAll(async () => {
-      id = await createOrder();
+      id = await createdOrder(app, customer);
     });
 
     const expectError = async (response: Response, status: number, code: string | RegExp) => {
@@ -276,7 +255,7 @@ describe('order lifecycle over HTTP', () => {
     });
 
     it('a model over the size limit: 413, before or while reading it', async () => {
-      const other = await createOrder();
+      const other = await createdOrder(app, customer);
       await expectError(await upload(other, Buffer.alloc(MAX_MODEL_BYTES + 1000, 1)), 413, 'MODEL_TOO_LARGE');
       // Without Content-Length (chunked), the limit is enforced while streaming.
       const chunked = new ReadableStream({
@@ -306,14 +285,14 @@ describe('order lifecycle over HTTP', () => {
     });
 
     it('submit without a model: 409 with the allowed steps', async () => {
-      const fresh = await createOrder();
+      const fresh = await createdOrder(app, customer);
       const response = await post(`/api/shop/orders/${fresh}/submit`, customer);
       expect(response.status).toBe(409);
       expect(await response.json()).toMatchObject({ code: 'ILLEGAL_TRANSITION', details: { currentStatus: 'INITIATED', allowed: ['AttachModel', 'CancelOrder'] } });
     });
 
     it('carrier webhook with a bad signature: 401, and nothing changes', async () => {
-      const shipped = await orderAt('MANUFACTURING_APPROVED');
+      const shipped = await approvedOrder(app, { customer, seller });
       for (const step of ['start', 'complete', 'package']) expect((await post(`/api/mes/orders/${shipped}/${step}`, operator)).status).toBe(200);
       expect((await post(`/api/mes/orders/${shipped}/ship`, operator, { trackingNumber: 'TRK-2' })).status).toBe(200);
       await expectError(await carrierDelivered({ orderId: shipped, deliveredAt: '2026-11-23T10:00:00Z' }, 'wrong-secret-wrong-secret'), 401, 'INVALID_SIGNATURE');

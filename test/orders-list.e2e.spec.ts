@@ -1,5 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
+import { createdOrder } from './support/orders';
 
 /** GET /api/shop/orders and GET /api/crm/orders over HTTP, read from the orders_current projection. */
 describe('order lists over HTTP', () => {
@@ -18,20 +19,14 @@ describe('order lists over HTTP', () => {
   beforeAll(async () => {
     app = await startTestApp();
     [alice, bob, seller] = await Promise.all([app.token('customer', 'cust-alice'), app.token('customer', 'cust-bob'), app.token('seller', 'seller-1')]);
-    for (let i = 0; i < 5; i += 1) aliceOrders.push(await create(alice, i % 2 === 0 ? 'GOLD_750' : 'SILVER_925'));
-    for (let i = 0; i < 2; i += 1) bobOrders.push(await create(bob, 'PLATINUM_950'));
+    for (let i = 0; i < 5; i += 1) aliceOrders.push(await createdOrder(app, alice, { material: i % 2 === 0 ? 'GOLD_750' : 'SILVER_925' }));
+    for (let i = 0; i < 2; i += 1) bobOrders.push(await createdOrder(app, bob, { material: 'PLATINUM_950' }));
     await app.request(`/api/shop/orders/${aliceOrders[0]}/cancel`, { method: 'POST', token: alice });
     await visible(seller, '/api/crm/orders?status=CANCELLED', 1);
   });
   afterAll(async () => {
     await app?.close();
   });
-
-  async function create(token: string, material: string): Promise<string> {
-    const response = await app.request('/api/shop/orders', { method: 'POST', token, json: { material } });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { id: string }).id;
-  }
 
   async function get(token: string, path: string): Promise<Page> {
     const response = await app.request(path, { token });
@@ -40,14 +35,11 @@ describe('order lists over HTTP', () => {
   }
 
   /** The projection is asynchronous: wait (generously) until `count` items are listed. */
-  async function visible(token: string, path: string, count: number): Promise<Page> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
+  const visible = (token: string, path: string, count: number): Promise<Page> =>
+    until(async () => {
       const page = await get(token, path);
-      if (page.items.length >= count || Date.now() > deadline) return page;
-      await sleep(20);
-    }
-  }
+      return page.items.length >= count ? page : undefined;
+    }, `${count} items in ${path}`);
 
   async function all(token: string, path: string, limit: number): Promise<string[]> {
     const ids: string[] = [];

@@ -1,5 +1,6 @@
 import { EventStore } from '../src/infrastructure/event-store/event-store.port';
-import { apiKeySecretPart, createPartnerKey, recordPrice } from './support/partner-keys';
+import { recordPrice } from './support/orders';
+import { apiKeySecretPart, createPartnerKey } from './support/partner-keys';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 

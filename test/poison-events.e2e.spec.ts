@@ -7,7 +7,8 @@ import { METRICS_CACHE_MS } from '../src/infrastructure/observability/metrics/me
 import { parsePrometheusText, type Sample } from '../src/infrastructure/observability/metrics/prometheus-text';
 import { allReadModels } from '../src/projections/read-models';
 import { rebuildReadModels } from '../src/projections/rebuild/rebuild';
-import { awaitPricingOutcome, submitShopOrder } from './support/pricing-helpers';
+import { createdOrder, submittedOrder, uploadedOrder } from './support/orders';
+import { awaitPricingOutcome } from './support/pricing-helpers';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/until';
@@ -49,17 +50,6 @@ function badEvent(type: string, data: unknown, metadata: unknown = actorMetadata
   return { id: randomUUID(), type, data, metadata: metadata as EventMetadata };
 }
 
-async function createOrder(app: TestApp, token: string): Promise<string> {
-  const created = await app.request('/api/shop/orders', { method: 'POST', token, json: { material: 'GOLD_750' } });
-  expect(created.status).toBe(201);
-  return ((await created.json()) as { id: string }).id;
-}
-
-async function uploadModel(app: TestApp, token: string, id: string): Promise<void> {
-  const uploaded = await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token, body: boxStl(), headers: { 'content-type': 'model/stl' } });
-  expect(uploaded.status).toBe(200);
-}
-
 /** A scrape of the metrics listener that sees what happened before it (past the one-second collection cache). */
 async function scrape(app: TestApp): Promise<Sample[]> {
   await new Promise((resolve) => setTimeout(resolve, METRICS_CACHE_MS + 20));
@@ -92,13 +82,11 @@ describe('a poison event in the projector', () => {
     [customer, seller, support] = await Promise.all([app.token('customer', 'cust-poison'), app.token('seller', 'seller-poison'), app.token('support', 'support-poison')]);
     const store = app.app.get(EventStore);
 
-    orderA = await createOrder(app, customer);
-    await uploadModel(app, customer, orderA);
-    expect((await app.request(`/api/shop/orders/${orderA}/submit`, { method: 'POST', token: customer })).status).toBe(202);
+    orderA = await submittedOrder(app, customer);
     const submissionId = ((await store.readStream(`order-${orderA}`)).at(-1)!.data as { submissionId: string }).submissionId;
     positionA = (await store.append(`order-${orderA}`, [badEvent('PriceCalculated', { submissionId, currency: 'EUR', total: 'not-a-number' })], 2n)).position;
 
-    orderB = await createOrder(app, customer);
+    orderB = await createdOrder(app, customer);
     positionB = (
       await store.append(
         `order-${orderB}`,
@@ -123,7 +111,7 @@ describe('a poison event in the projector', () => {
   const crmList = async () => (await get<{ items: Array<{ id: string; status: string; price: { total: number } | null }> }>('/api/crm/orders?limit=100', seller)).body.items;
 
   it('keeps projecting: an order created after the poison events reaches the lists', async () => {
-    const orderC = await createOrder(app, customer);
+    const orderC = await createdOrder(app, customer);
     await until(async () => ((await crmList()).some((item) => item.id === orderC) ? true : undefined), 'order C in the CRM list', 10_000);
   });
 
@@ -229,7 +217,7 @@ describe('a poison event in the projector', () => {
 
   it('rebuilds past poison events (parking new ones, leaving skipped ones out) into the same read models', async () => {
     const store = app.app.get(EventStore);
-    const orderD = await createOrder(app, customer);
+    const orderD = await createdOrder(app, customer);
     const positionD = (await store.append(`order-${orderD}`, [badEvent('ManufacturingApproved', { approvedVia: 42 })], 0n)).position;
     await until(async () => {
       const { rows } = await sql.query<{ position: string }>(`SELECT position::text AS position FROM projection_checkpoints WHERE projection = 'read-models'`);
@@ -274,8 +262,7 @@ describe('a poison event in pricing', () => {
   beforeAll(async () => {
     app = await startTestApp({ PRICING_TIMEOUT_S: '20' });
     [customer, support] = await Promise.all([app.token('customer', 'cust-poison-pricing'), app.token('support', 'support-poison-pricing')]);
-    poisoned = await createOrder(app, customer);
-    await uploadModel(app, customer, poisoned);
+    poisoned = await uploadedOrder(app, customer);
     // An OrderSubmitted whose submission id is not a UUID (the key of the pricing job).
     poisonPosition = (await app.app.get(EventStore).append(`order-${poisoned}`, [badEvent('OrderSubmitted', { submissionId: 'not-a-uuid' })], 1n)).position;
   });
@@ -289,7 +276,7 @@ describe('a poison event in pricing', () => {
   };
 
   it('keeps pricing other orders', async () => {
-    const id = await submitShopOrder(app, customer, boxStl(10, 10, 4), 'GOLD_750');
+    const id = await submittedOrder(app, customer, { model: boxStl(10, 10, 4), material: 'GOLD_750' });
     expect((await awaitPricingOutcome(app, customer, id, 15_000)).status).toBe('PRICE_CALCULATED');
   });
 

@@ -1,9 +1,9 @@
 import { Client } from 'pg';
 import { EventStore } from '../src/infrastructure/event-store/event-store.port';
-import { submitShopOrder } from './support/pricing-helpers';
-import { type AppProcess, buildApp, spawnBuiltApp, waitFor } from './support/pricing-process';
-import { boxStl } from './support/stl';
+import { submittedOrder } from './support/orders';
+import { type AppProcess, buildApp, spawnBuiltApp } from './support/pricing-process';
 import { startTestApp, TEST_CARRIER_SECRET, TEST_JWT_SECRET, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 /**
  * A process killed with SIGKILL in the middle of a calculation: after a
@@ -52,27 +52,30 @@ describe('pricing survives SIGKILL mid-calculation', () => {
 
   it('runs the job again after a restart and reaches PRICE_CALCULATED exactly once', async () => {
     const customer = await app.token('customer', 'cust-k1');
-    const id = await submitShopOrder(app, customer, boxStl());
+    const id = await submittedOrder(app, customer);
     const store = app.app.get(EventStore);
     const submissionId = ((await store.readStream(`order-${id}`)).at(-1)!.data as { submissionId: string }).submissionId;
 
     const first = spawnBuiltApp(pricingEnv());
     children.push(first);
-    await waitFor('the first process to start calculating', async () => ((await jobState(submissionId)) === 'active' ? true : undefined), 60_000, first.output);
+    await until(async () => ((await jobState(submissionId)) === 'active' ? true : undefined), 'the first process to start calculating', {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      diagnostics: first.output,
+    });
     first.child.kill('SIGKILL');
     await first.exited;
     expect((await store.readStream(`order-${id}`)).map((event) => event.type)).not.toContain('PriceCalculated');
 
     const second = spawnBuiltApp(pricingEnv());
     children.push(second);
-    const events = await waitFor(
-      'the restarted process to price the order',
+    const events = await until(
       async () => {
         const stream = await store.readStream(`order-${id}`);
         return stream.some((event) => event.type === 'PriceCalculated') ? stream : undefined;
       },
-      90_000,
-      second.output,
+      'the restarted process to price the order',
+      { timeoutMs: 90_000, intervalMs: 100, diagnostics: second.output },
     );
     // Let any duplicate delivery have its chance before counting.
     await new Promise((resolve) => setTimeout(resolve, 1_500));

@@ -1,8 +1,9 @@
-import { awaitPricingOutcome, submitShopOrder } from './support/pricing-helpers';
+import { submittedOrder } from './support/orders';
+import { awaitPricingOutcome } from './support/pricing-helpers';
 import { createPartnerKey } from './support/partner-keys';
-import { waitFor } from './support/pricing-process';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 const quote = (app: TestApp, apiKey: string, body: Buffer) =>
   app.request('/api/partner/v1/quotes?material=GOLD_750', { method: 'POST', body, headers: { 'x-api-key': apiKey, 'content-type': 'application/octet-stream' } });
@@ -30,7 +31,7 @@ describe('pricing priority and time limits (issue 24, item 9)', () => {
         locations.push(response.headers.get('location')!);
       }
       const customer = await app.token('customer', 'cust-fair');
-      const orderId = await submitShopOrder(app, customer, boxStl());
+      const orderId = await submittedOrder(app, customer);
       const order = await awaitPricingOutcome(app, customer, orderId, 30_000);
       expect(order.status).toBe('PRICE_CALCULATED');
       const statusesWhenPriced = await Promise.all(
@@ -39,15 +40,15 @@ describe('pricing priority and time limits (issue 24, item 9)', () => {
       // Shop orders go first: quotes were still waiting when the order was priced.
       expect(statusesWhenPriced.filter((status) => status === 'pending').length).toBeGreaterThanOrEqual(2);
 
-      const finals = await waitFor(
-        'the quotes to finish',
+      const finals = await until(
         async () => {
           const views = await Promise.all(
             locations.map(async (location) => (await (await app.request(location, { headers: { 'x-api-key': key } })).json()) as { status: string; error?: { code: string } }),
           );
           return views.every((view) => view.status !== 'pending') ? views : undefined;
         },
-        30_000,
+        'the quotes to finish',
+        { timeoutMs: 30_000, intervalMs: 100 },
       );
       // 20 quotes of 0.6 s each, queued up to 12 s: none times out (the limit counts only its own calculation),
       // and none is reported interrupted while it still waits (past PRICING_TIMEOUT_S + 10 s after it was accepted).

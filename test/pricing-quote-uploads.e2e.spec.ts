@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { connect, type Socket } from 'node:net';
 import { createPartnerKey } from './support/partner-keys';
-import { waitFor } from './support/pricing-process';
+import { until } from './support/until';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -82,13 +82,13 @@ describe('partner quote uploads (issue 24, item 8)', () => {
 
       // The stalled bodies are ended by the server's idle timeout; their slots are free again.
       await Promise.all(uploads.map((upload) => upload.closed));
-      const after = await waitFor(
-        'the stalled uploads to release their slots',
+      const after = await until(
         async () => {
           const response = await quote(app, keys[0]!, boxStl());
           return response.status === 200 ? response : undefined;
         },
-        10_000,
+        'the stalled uploads to release their slots',
+        { timeoutMs: 10_000, intervalMs: 100 },
       );
       expect(await after.json()).toMatchObject({ status: 'done' });
       for (const upload of uploads) upload.socket.destroy();

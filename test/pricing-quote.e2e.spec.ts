@@ -1,6 +1,6 @@
 import { openBoxStl } from './support/pricing-helpers';
 import { createPartnerKey } from './support/partner-keys';
-import { waitFor } from './support/pricing-process';
+import { until } from './support/until';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -86,13 +86,13 @@ describe('partner quotes', () => {
       const other = await createPartnerKey(app, 'other-partner', { rps: 1000 });
       expect((await app.request(location, { headers: { 'x-api-key': other.key } })).status).toBe(404);
 
-      const done = await waitFor(
-        'the quote to finish',
+      const done = await until(
         async () => {
           const body = (await (await app.request(location, { headers: { 'x-api-key': key } })).json()) as { status: string };
           return body.status === 'pending' ? undefined : body;
         },
-        20_000,
+        'the quote to finish',
+        { timeoutMs: 20_000, intervalMs: 100 },
       );
       expect(done).toMatchObject({ status: 'done', currency: 'EUR', breakdown: { material: 'GOLD_585' } });
     });

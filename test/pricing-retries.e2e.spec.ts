@@ -1,7 +1,7 @@
 import { EventStore } from '../src/infrastructure/event-store/event-store.port';
 import { PricingMetrics } from '../src/modules/pricing/pricing-metrics';
-import { awaitPricingOutcome, submitShopOrder } from './support/pricing-helpers';
-import { boxStl } from './support/stl';
+import { submittedOrder } from './support/orders';
+import { awaitPricingOutcome } from './support/pricing-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -23,7 +23,7 @@ describe('pricing retries and the hard time limit', () => {
 
   it('stops each calculation at the limit, records 3 attempts, then cancels with a reason and a dead letter', async () => {
     const started = Date.now();
-    const id = await submitShopOrder(app, customer, boxStl());
+    const id = await submittedOrder(app, customer);
     const order = await awaitPricingOutcome(app, customer, id, 45_000);
     const elapsedMs = Date.now() - started;
 

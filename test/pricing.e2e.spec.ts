@@ -1,5 +1,6 @@
 import { EventStore } from '../src/infrastructure/event-store/event-store.port';
-import { awaitPricingOutcome, openBoxStl, submitShopOrder } from './support/pricing-helpers';
+import { submittedOrder } from './support/orders';
+import { awaitPricingOutcome, openBoxStl } from './support/pricing-helpers';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -20,7 +21,7 @@ describe('pricing over HTTP', () => {
     (await app.app.get(EventStore).readStream(`order-${id}`)).map((event) => ({ type: event.type, data: event.data as Record<string, unknown>, actor: event.metadata.actor }));
 
   it('prices a submitted valid model by itself, with the full breakdown, exactly once', async () => {
-    const id = await submitShopOrder(app, customer, boxStl(10, 10, 4), 'GOLD_750');
+    const id = await submittedOrder(app, customer, { model: boxStl(10, 10, 4), material: 'GOLD_750' });
     const order = await awaitPricingOutcome(app, customer, id);
     expect(order.status).toBe('PRICE_CALCULATED');
     // 10 x 10 x 4 mm box: 400 mm³ of gold 750 at 15.5 g/cm³ = 6.2 g.
@@ -37,7 +38,7 @@ describe('pricing over HTTP', () => {
   });
 
   it('cancels an order whose model is not watertight, with a reason the customer can act on', async () => {
-    const id = await submitShopOrder(app, customer, openBoxStl(), 'SILVER_925');
+    const id = await submittedOrder(app, customer, { model: openBoxStl(), material: 'SILVER_925' });
     const order = await awaitPricingOutcome(app, customer, id);
     expect(order.status).toBe('CANCELLED');
     expect(order.cancellation).toMatchObject({ reasonCode: 'PRICING_FAILED', cancelledBy: 'pricing' });
@@ -93,7 +94,7 @@ describe('pricing over HTTP', () => {
     expect(put.status).toBe(200);
     expect(await put.json()).toMatchObject({ code: 'PLATINUM_950', pricePerGramMinor: 10_000, updatedBy: 'admin-1' });
 
-    const id = await submitShopOrder(app, customer, boxStl(10, 10, 10), 'PLATINUM_950');
+    const id = await submittedOrder(app, customer, { model: boxStl(10, 10, 10), material: 'PLATINUM_950' });
     const order = await awaitPricingOutcome(app, customer, id);
     // 1 cm³ x 20.7 g/cm³ x 100.00 EUR/g, no labour.
     expect(order.price).toMatchObject({ total: 2070, breakdown: { massGrams: 20.7, materialCost: 2070, labourCost: 0 } });
@@ -137,7 +138,7 @@ describe('pricing over HTTP', () => {
     expect(refusedBefore.status).toBe(422);
     expect((await app.request('/api/admin/materials/SILVER_925_RH', { method: 'PUT', token: admin, json: rhodium })).status).toBe(201);
 
-    const id = await submitShopOrder(app, customer, boxStl(10, 10, 10), 'SILVER_925_RH');
+    const id = await submittedOrder(app, customer, { model: boxStl(10, 10, 10), material: 'SILVER_925_RH' });
     expect((await awaitPricingOutcome(app, customer, id)).price).toMatchObject({ currency: 'EUR', breakdown: { material: 'SILVER_925_RH' } });
 
     expect((await app.request('/api/admin/materials/SILVER_925_RH', { method: 'PUT', token: admin, json: { ...rhodium, active: false } })).status).toBe(200);
@@ -160,14 +161,14 @@ describe('pricing with the deployment jewellery limits', () => {
   });
 
   it('cancels a model larger than MODEL_MAX_DIMENSION_MM with the size and the limit in the reason', async () => {
-    const id = await submitShopOrder(app, customer, boxStl(10, 4, 4));
+    const id = await submittedOrder(app, customer, { model: boxStl(10, 4, 4) });
     const order = await awaitPricingOutcome(app, customer, id);
     expect(order.status).toBe('CANCELLED');
     expect(order.cancellation!.reason).toMatch(/10 × 4 × 4 mm exceeds the 5 mm maximum/);
   });
 
   it('prices a model within the limits', async () => {
-    const id = await submitShopOrder(app, customer, boxStl(4, 4, 4));
+    const id = await submittedOrder(app, customer, { model: boxStl(4, 4, 4) });
     expect((await awaitPricingOutcome(app, customer, id)).status).toBe('PRICE_CALCULATED');
   });
 });

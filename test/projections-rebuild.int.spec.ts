@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
 import { ALL_MIGRATIONS } from '../src/migrations';
@@ -9,6 +8,7 @@ import { allReadModels } from '../src/projections/read-models';
 import { type RebuildProgress, rebuildReadModels } from '../src/projections/rebuild/rebuild';
 import { Projector } from '../src/projections/runtime/projector';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { until } from './support/until';
 
 const quiet = { warn: () => undefined, log: () => undefined };
 
@@ -64,13 +64,14 @@ describe('projections:rebuild', () => {
 
   async function caughtUp(): Promise<void> {
     const { rows } = await sql.query<{ position: string }>('SELECT max(position)::text AS position FROM event_store.events');
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const checkpoint = await sql.query<{ position: string | null }>(`SELECT position::text FROM projection_checkpoints WHERE projection = 'read-models'`);
-      if (checkpoint.rows[0]?.position === rows[0]!.position) return;
-      if (Date.now() > deadline) throw new Error('the projector did not catch up');
-      await sleep(25);
-    }
+    await until(
+      async () => {
+        const checkpoint = await sql.query<{ position: string | null }>(`SELECT position::text FROM projection_checkpoints WHERE projection = 'read-models'`);
+        return checkpoint.rows[0]?.position === rows[0]!.position;
+      },
+      'the projector to catch up',
+      20_000,
+    );
   }
 
   const snapshot = async () => ({

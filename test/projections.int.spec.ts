@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
 import { ALL_MIGRATIONS } from '../src/migrations';
@@ -10,6 +9,7 @@ import { rebuildReadModels } from '../src/projections/rebuild/rebuild';
 import { Projector, type ProjectorObserver, type ProjectorRole } from '../src/projections/runtime/projector';
 import type { ApplyResult, ReadModel, SqlClient } from '../src/projections/runtime/read-model';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { until } from './support/until';
 
 /**
  * The projector against a real PostgreSQL: exactly-once effect across a
@@ -110,16 +110,6 @@ class RecordingObserver implements ProjectorObserver {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
 describe('projector runtime (PostgreSQL)', () => {
   let database: TestDatabase;
   let store: PostgresEventStore;
@@ -166,7 +156,7 @@ describe('projector runtime (PostgreSQL)', () => {
     // Every append has returned, so every event is committed: the true head (headPosition stops below open transactions).
     const { rows } = await sql.query<{ position: string }>('SELECT max(position)::text AS position FROM event_store.events');
     const head = BigInt(rows[0]!.position);
-    return waitFor(`the projector to reach the head ${String(head)}`, async () => ((await checkpoint()) === head ? head : undefined)).catch(async (error: unknown) => {
+    return until(async () => ((await checkpoint()) === head ? head : undefined), `the projector to reach the head ${String(head)}`, 20_000).catch(async (error: unknown) => {
       throw new Error(`${String(error)}; checkpoint ${String(await checkpoint())}`);
     });
   }
@@ -246,12 +236,12 @@ describe('projector runtime (PostgreSQL)', () => {
     });
     projectors.push(refusing);
     refusing.start();
-    await waitFor('the refusal', () => warnings.find((message) => message.includes("recorded on the 'kurrentdb' event store, but this app now runs on 'postgres'")));
+    await until(() => warnings.find((message) => message.includes("recorded on the 'kurrentdb' event store, but this app now runs on 'postgres'")), 'the refusal', 20_000);
     expect(await checkpoint()).toBe(head);
 
     // This store's tag, but a position it never reached (a restored or different store).
     await sql.query(`UPDATE projection_checkpoints SET event_store = 'postgres', position = position + 1000000000000`);
-    await waitFor('the refusal past the head', () => warnings.find((message) => message.includes('lies past the newest event')));
+    await until(() => warnings.find((message) => message.includes('lies past the newest event')), 'the refusal past the head', 20_000);
     expect(await checkpoint()).toBe(head + 1_000_000_000_000n);
 
     // The remedy: a rebuild from this store resets the checkpoint and its tag; the projector then resumes by itself.
@@ -328,9 +318,9 @@ describe('projector runtime (PostgreSQL)', () => {
     const observerB = new RecordingObserver();
     const a = projector([new OrdersCurrentReadModel(), new EventLogReadModel()], observerA);
     a.start();
-    await waitFor('A to lead', () => observerA.role === 'leader');
+    await until(() => observerA.role === 'leader', 'A to lead', 20_000);
     projector([new OrdersCurrentReadModel(), new EventLogReadModel()], observerB).start();
-    await waitFor('B to stand by', () => observerB.role === 'standby');
+    await until(() => observerB.role === 'standby', 'B to stand by', 20_000);
 
     const first = await appendOrders(10);
     await caughtUp();
@@ -348,7 +338,7 @@ describe('projector runtime (PostgreSQL)', () => {
     await a.stop();
 
     const second = await appendOrders(10);
-    await waitFor('B to lead', () => observerB.role === 'leader');
+    await until(() => observerB.role === 'leader', 'B to lead', 20_000);
     await caughtUp();
     expect(observerB.events).toBe(20);
     await expectExactlyOnce([...first, ...second]);

@@ -1,7 +1,6 @@
 import { ReadReplicas } from '../src/infrastructure/database/read-replicas/read-replicas';
-import { submitShopOrder } from './support/pricing-helpers';
+import { submittedOrder } from './support/orders';
 import { type PostgresServer, startPrimary, startStandby } from './support/postgres-cluster';
-import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/until';
 
@@ -42,7 +41,7 @@ describe('read replicas in the running app', () => {
   };
 
   it('reads the lists from the replica, and never keeps a dashboard page the replica read before replaying the change', async () => {
-    const id = await submitShopOrder(app, customer, boxStl());
+    const id = await submittedOrder(app, customer);
     await standby.caughtUp();
     await until(async () => ((await submitted()).some((item) => item.id === id) ? true : undefined), 'the order on the dashboard');
     expect(app.app.get(ReadReplicas).status()).toEqual([expect.objectContaining({ usable: true })]);
@@ -75,7 +74,7 @@ describe('read replicas in the running app', () => {
       expect(response.status).toBe(200);
       return ((await response.json()) as { events: Array<{ type: string }> }).events.map((event) => event.type);
     };
-    const id = await submitShopOrder(app, customer, boxStl());
+    const id = await submittedOrder(app, customer);
     await standby.caughtUp();
     await standby.sql('SELECT pg_wal_replay_pause()', [], 'app');
     try {
@@ -83,7 +82,7 @@ describe('read replicas in the running app', () => {
       // The replica answers, so the history does not show the cancellation yet (within the lag limit, by design).
       expect(await history(id)).not.toContain('OrderCancelled');
       // An order created after the replica stopped replaying is still found: the primary is asked.
-      const fresh = await submitShopOrder(app, customer, boxStl());
+      const fresh = await submittedOrder(app, customer);
       expect(await history(fresh)).toContain('OrderSubmitted');
       const stuck = await app.request('/api/support/orders/stuck', { token: support });
       expect(stuck.status).toBe(200);

@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { signCarrierPayload } from '../src/modules/crm/carrier/carrier-signature';
 import { type AppProcess, startAppProcess } from './support/app-process';
 import { boxStl } from './support/stl';
+import { until } from './support/until';
 
 const marker = (label: string) => `${label}${randomBytes(9).toString('hex')}`;
 
@@ -53,13 +54,15 @@ describe('personal data and secrets stay out of logs and events', () => {
   };
 
   async function waitForStatus(path: string, headers: Record<string, string>, status: string): Promise<void> {
-    const deadline = Date.now() + 45_000;
-    for (;;) {
-      const view = await call(path, { headers });
-      if (view.body.status === status) return;
-      if (Date.now() > deadline) throw new Error(`${path} stayed ${String(view.body.status)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    let last: unknown;
+    await until(
+      async () => {
+        last = (await call(path, { headers })).body.status;
+        return last === status;
+      },
+      `${path} to be ${status}`,
+      { timeoutMs: 45_000, intervalMs: 200, diagnostics: () => `it stayed ${String(last)}` },
+    );
   }
 
   it('runs a shop and a partner lifecycle, then finds none of the secrets or personal values anywhere', async () => {

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
+import { createdOrder, submittedOrder } from './support/orders';
 
 const ROOT = join(__dirname, '..');
 
@@ -45,22 +45,9 @@ describe('support CLI (npm run order) against a running app', () => {
     app = await startTestApp({ ORDER_SLA: 'INITIATED=1s,SUBMITTED=1s', PRICING_WORKER_ENABLED: 'false' });
     [customer, support] = await Promise.all([app.token('customer', 'cust-cli'), app.token('support', 'support-cli-test')]);
     let creates = 0;
-    const create = async () => {
-      const created = await app.request('/api/shop/orders', {
-        method: 'POST',
-        token: customer,
-        json: { material: 'SILVER_925' },
-        headers: { 'x-correlation-id': 'corr-cli-1', 'x-request-id': `cli-create-${++creates}` },
-      });
-      expect(created.status).toBe(201);
-      return ((await created.json()) as { id: string }).id;
-    };
-    submittedId = await create();
-    expect((await app.request(`/api/shop/orders/${submittedId}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } })).status).toBe(
-      200,
-    );
-    expect((await app.request(`/api/shop/orders/${submittedId}/submit`, { method: 'POST', token: customer, json: {} })).status).toBe(202);
-    initiatedId = await create();
+    const headers = () => ({ 'x-correlation-id': 'corr-cli-1', 'x-request-id': `cli-create-${++creates}` });
+    submittedId = await submittedOrder(app, customer, { material: 'SILVER_925', headers: headers() });
+    initiatedId = await createdOrder(app, customer, { material: 'SILVER_925', headers: headers() });
     // Past the 1 s SLA of both orders' statuses.
     await new Promise((resolve) => setTimeout(resolve, 1_300));
   });

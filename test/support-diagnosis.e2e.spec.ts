@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore } from '../src/infrastructure/event-store/event-store.port';
-import { OrderCommandExecutor } from '../src/shared/order-commands/order-command.executor';
-import { boxStl } from './support/stl';
+import { approvedOrder, createdOrder, submittedOrder } from './support/orders';
 import { startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 /**
  * Real stuck situations, built through the API: an order left in
@@ -36,54 +36,8 @@ describe('support: diagnosis and stuck orders over HTTP', () => {
     return { status: response.status, body: (await response.json()) as T };
   };
 
-  async function submittedOrder(): Promise<string> {
-    const created = await post('/api/shop/orders', customer, { material: 'GOLD_750' });
-    const id = ((await created.json()) as { id: string }).id;
-    expect((await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } })).status).toBe(200);
-    expect((await post(`/api/shop/orders/${id}/submit`, customer)).status).toBe(202);
-    return id;
-  }
-
-  /** Bypasses the pricing engine so the test controls exactly where the order stops. */
-  async function priceByHand(id: string): Promise<void> {
-    const executor = app.app.get(OrderCommandExecutor);
-    const { state } = await executor.load(id);
-    if (state.status !== 'SUBMITTED') return;
-    const actor = { role: 'pricing' as const, id: 'pricing-worker' };
-    await executor.execute(
-      id,
-      {
-        type: 'RecordPrice',
-        data: {
-          submissionId: state.submissionId!,
-          currency: 'EUR',
-          total: 100,
-          breakdown: { material: 'GOLD_750', massGrams: 1, volumeMm3: 100, surfaceAreaMm2: 100, materialCost: 90, labourCost: 10, minimumApplied: false, lines: [] },
-        },
-        metadata: { now: new Date().toISOString(), actor },
-      },
-      { actor, correlationId: randomUUID(), causationId: null },
-    );
-  }
-
-  async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
   it('names the operator as owner of an order left in MANUFACTURING_STARTED past its SLA, and lists it as stuck', async () => {
-    const id = await submittedOrder();
-    await waitFor(async () => {
-      await priceByHand(id);
-      const view = await get<{ status: string }>(`/api/shop/orders/${id}`, customer);
-      return view.body.status === 'PRICE_CALCULATED' ? true : undefined;
-    }, 'the order to be priced');
-    expect((await post(`/api/crm/orders/${id}/approve`, seller)).status).toBe(200);
+    const id = await approvedOrder(app, { customer, seller });
     expect((await post(`/api/mes/orders/${id}/start`, operator)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
 
@@ -94,7 +48,7 @@ describe('support: diagnosis and stuck orders over HTTP', () => {
     expect(body).toMatchObject({ status: 'MANUFACTURING_STARTED', overdue: true, waitingFor: { owner: 'operator' } });
     expect(body.summary).toMatch(/^MANUFACTURING_STARTED for \d+ s, \d+ s past its SLA of 1 s; waiting for the operator to complete manufacturing/);
 
-    const stuck = await waitFor(async () => {
+    const stuck = await until(async () => {
       const list = await get<{ orders: Array<{ orderId: string; status: string; waitingFor: { owner: string }; overdueMs: number }>; counts: Record<string, number> }>(
         '/api/support/orders/stuck',
       );
@@ -109,7 +63,7 @@ describe('support: diagnosis and stuck orders over HTTP', () => {
   });
 
   it('says a submitted order is overdue because the pricing queue has no job for it when the pricing worker is stopped', async () => {
-    const id = await submittedOrder();
+    const id = await submittedOrder(app, customer);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     const { body } = await get<{ status: string; overdue: boolean; waitingFor: { owner: string }; anomalies: Array<{ code: string }>; pricing: unknown }>(
       `/api/support/orders/${id}/diagnosis`,
@@ -119,7 +73,7 @@ describe('support: diagnosis and stuck orders over HTTP', () => {
   });
 
   it('records a support retry of pricing as an event with the engineer id', async () => {
-    const id = await submittedOrder();
+    const id = await submittedOrder(app, customer);
     const retried = await post(`/api/support/orders/${id}/retry-pricing`, support);
     expect(retried.status).toBe(202);
     const events = await app.app.get(EventStore).readStream(`order-${id}`);
@@ -128,15 +82,14 @@ describe('support: diagnosis and stuck orders over HTTP', () => {
   });
 
   it('refuses retry-pricing for an order that is not waiting for pricing', async () => {
-    const created = await post('/api/shop/orders', customer, { material: 'GOLD_750' });
-    const id = ((await created.json()) as { id: string }).id;
+    const id = await createdOrder(app, customer);
     const response = await post(`/api/support/orders/${id}/retry-pricing`, support);
     expect(response.status).toBe(409);
     expect(await response.json()).toMatchObject({ code: 'ILLEGAL_TRANSITION', details: { currentStatus: 'INITIATED' } });
   });
 
   it('answers diagnosis and stuck for support and admin only, and checks its inputs', async () => {
-    const id = await submittedOrder();
+    const id = await submittedOrder(app, customer);
     expect((await get(`/api/support/orders/${id}/diagnosis`, customer)).status).toBe(403);
     expect((await get(`/api/support/orders/${id}/diagnosis`, await app.token('admin', 'admin-d'))).status).toBe(200);
     expect((await get('/api/support/orders/stuck', operator)).status).toBe(403);
@@ -161,10 +114,7 @@ describe('support: diagnosis of orders the pricing engine is working on or gave 
   });
 
   it('shows the pricing job while it retries, then the cancellation with the pricing failure', async () => {
-    const created = await app.request('/api/shop/orders', { method: 'POST', token: customer, json: { material: 'GOLD_750' } });
-    const id = ((await created.json()) as { id: string }).id;
-    await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } });
-    expect((await app.request(`/api/shop/orders/${id}/submit`, { method: 'POST', token: customer, json: {} })).status).toBe(202);
+    const id = await submittedOrder(app, customer);
 
     type Diagnosis = {
       status: string;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { assertChromiumInstalled, launchChromium } from './support/chromium';
-import { boxStl } from './support/stl';
+import { createdOrder, submittedOrder } from './support/orders';
 import { startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 /** A table row as the page functions below use it (no DOM lib in the tsconfig: playwright's Element is untyped here). */
@@ -26,21 +27,6 @@ describe('the /support page in headless Chromium', () => {
     await app?.close();
   });
 
-  const post = (path: string, token: string, json: unknown = {}, headers: Record<string, string> = {}) => app.request(path, { method: 'POST', token, json, headers });
-
-  async function newOrder(headers: Record<string, string> = {}): Promise<string> {
-    const created = await post('/api/shop/orders', customer, { material: 'GOLD_750' }, headers);
-    expect(created.status).toBe(201);
-    return ((await created.json()) as { id: string }).id;
-  }
-
-  async function submittedOrder(headers: Record<string, string> = {}): Promise<string> {
-    const id = await newOrder(headers);
-    expect((await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token: customer, body: boxStl(), headers: { 'content-type': 'model/stl' } })).status).toBe(200);
-    expect((await post(`/api/shop/orders/${id}/submit`, customer)).status).toBe(202);
-    return id;
-  }
-
   /** A page signed in with `token`, collecting script errors. */
   async function signedIn(token: string): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.newPage();
@@ -59,7 +45,7 @@ describe('the /support page in headless Chromium', () => {
   }
 
   it('looks an order up: its timeline with ids, time in each status, the diagnosis, and a recorded pricing retry', async () => {
-    const id = await submittedOrder({ 'x-correlation-id': 'corr-support-page', traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
+    const id = await submittedOrder(app, customer, { headers: { 'x-correlation-id': 'corr-support-page', traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` } });
     const { page, problems } = await signedIn(support);
     await lookUp(page, id);
 
@@ -103,7 +89,7 @@ describe('the /support page in headless Chromium', () => {
   });
 
   it('hides "retry pricing" for an order that is not waiting for pricing', async () => {
-    const id = await newOrder();
+    const id = await createdOrder(app, customer);
     const { page } = await signedIn(support);
     await lookUp(page, id);
     await page.waitForSelector('#events tr[data-revision="0"]');
@@ -113,18 +99,21 @@ describe('the /support page in headless Chromium', () => {
   });
 
   it('lists orders past their SLA in the stuck view and opens one on click', async () => {
-    const id = await newOrder();
+    const id = await createdOrder(app, customer);
     const { page, problems } = await signedIn(support);
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     await page.click('#tab-stuck');
     const row = page.locator(`#stuck-rows tr[data-id="${id}"]`);
     // The read model follows the stream within milliseconds; refresh until the order shows.
-    const deadline = Date.now() + 10_000;
-    while ((await row.count()) === 0) {
-      if (Date.now() > deadline) throw new Error(`order ${id} never appeared in the stuck view`);
-      await page.click('#stuck-refresh');
-      await page.waitForTimeout(200);
-    }
+    await until(
+      async () => {
+        if ((await row.count()) > 0) return true;
+        await page.click('#stuck-refresh');
+        return undefined;
+      },
+      `order ${id} in the stuck view`,
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
     expect(await row.getAttribute('data-status')).toBe('INITIATED');
     expect(await row.innerText()).toMatch(/customer: the customer to upload a model/);
 
@@ -166,7 +155,7 @@ describe('the /support page in headless Chromium', () => {
 
   it('looks a request up: the events it appended, each opening its order', async () => {
     const requestId = `page-request-${randomUUID().slice(0, 8)}`;
-    const id = await newOrder({ 'x-request-id': requestId });
+    const id = await createdOrder(app, customer, { headers: { 'x-request-id': requestId } });
     const { page, problems } = await signedIn(support);
     await page.click('#tab-request');
     await page.fill('#request-id', 'not a request id!');

@@ -8,6 +8,7 @@ import {
   type SubscriptionHandler,
   WrongExpectedRevisionError,
 } from '../../src/infrastructure/event-store/event-store.port';
+import { until } from '../support/until';
 
 export interface EventStoreSubject {
   store: EventStore;
@@ -313,7 +314,7 @@ export function describeEventStoreContract(name: keyof typeof EVENT_STORE_GUARAN
         const start = await store.headPosition();
         const received = collector({ slowHandler: true });
         const subscription = store.subscribeToAll({ fromPosition: start, batchSize: 100 }, received.handler);
-        await waitUntil(() => received.caughtUps > 0, 10_000, 'the subscription to catch up before the writers start');
+        await until(() => received.caughtUps > 0, 'the subscription to catch up before the writers start', { timeoutMs: 10_000, intervalMs: 5 });
 
         const appendedIds: string[] = [];
         const writer = async (writerIndex: number) => {
@@ -333,7 +334,7 @@ export function describeEventStoreContract(name: keyof typeof EVENT_STORE_GUARAN
         await Promise.all(Array.from({ length: WRITERS }, (_, writerIndex) => writer(writerIndex)));
         expect(appendedIds).toHaveLength(WRITERS * APPENDS_PER_WRITER * 1.1);
 
-        await waitUntil(() => received.ownIds(own).length >= appendedIds.length, 45_000, 'every appended event to arrive');
+        await until(() => received.ownIds(own).length >= appendedIds.length, 'every appended event to arrive', { timeoutMs: 45_000, intervalMs: 5 });
         await sleep(100); // a duplicate would arrive right after
         await subscription.stop();
 
@@ -366,9 +367,9 @@ export function describeEventStoreContract(name: keyof typeof EVENT_STORE_GUARAN
         const received = collector();
         const subscription = store.subscribeToAll({ fromPosition: checkpoint }, received.handler);
         try {
-          await waitUntil(() => received.ownIds(own).length === 3, 10_000, 'the three events after the checkpoint');
+          await until(() => received.ownIds(own).length === 3, 'the three events after the checkpoint', { timeoutMs: 10_000, intervalMs: 5 });
           await store.append(stream, [live], 4n);
-          await waitUntil(() => received.ownIds(own).length === 4, 10_000, 'the live event');
+          await until(() => received.ownIds(own).length === 4, 'the live event', { timeoutMs: 10_000, intervalMs: 5 });
           await sleep(50); // a duplicate would arrive right after
         } finally {
           await subscription.stop();
@@ -383,13 +384,13 @@ export function describeEventStoreContract(name: keyof typeof EVENT_STORE_GUARAN
         const received = collector();
         const subscription = store.subscribeToAll({ fromPosition: await store.headPosition() }, received.handler);
         try {
-          await waitUntil(() => received.caughtUps > 0, 10_000, 'the subscription to catch up');
+          await until(() => received.caughtUps > 0, 'the subscription to catch up', { timeoutMs: 10_000, intervalMs: 5 });
           await sleep(50);
           const stream = newStream();
           const appendedAt = performance.now();
 
           await store.append(stream, [newEvent()], 'no_stream');
-          await waitUntil(() => received.ownIds(new Set([stream])).length === 1, 5_000, 'the live event');
+          await until(() => received.ownIds(new Set([stream])).length === 1, 'the live event', { timeoutMs: 5_000, intervalMs: 5 });
 
           expect(performance.now() - appendedAt).toBeLessThan(500);
         } finally {
@@ -413,7 +414,7 @@ export function describeEventStoreContract(name: keyof typeof EVENT_STORE_GUARAN
         );
         try {
           await store.append(stream, [newEvent()], 'no_stream');
-          await waitUntil(() => errors.length > 0, 10_000, 'onError');
+          await until(() => errors.length > 0, 'onError', { timeoutMs: 10_000, intervalMs: 5 });
           await store.append(stream, [newEvent()], 0n);
           await sleep(300);
 
@@ -442,7 +443,7 @@ export function describeEventStoreContract(name: keyof typeof EVENT_STORE_GUARAN
           },
         );
         await store.append(stream, [newEvent()], 'no_stream');
-        await waitUntil(() => entered, 10_000, 'the handler to start');
+        await until(() => entered, 'the handler to start', { timeoutMs: 10_000, intervalMs: 5 });
 
         let stopped = false;
         const stopping = subscription.stop().then(() => (stopped = true));
@@ -522,14 +523,6 @@ export function collector(options: { slowHandler?: boolean } = {}): Collector {
       onError: (error) => errors.push(error),
     },
   };
-}
-
-export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 /** Retries an assertion until it passes or `timeoutMs` runs out (then its last failure is thrown). */

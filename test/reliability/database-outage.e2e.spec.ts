@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { findFreePort, type RunningEmbeddedPostgres, startEmbeddedPostgres } from '../../src/infrastructure/database/embedded-postgres';
-import { boxStl } from '../support/stl';
-import { buildApp, call, type Replica, startReplica, token, waitFor } from './support/replica';
+import { until } from '../support/until';
+import { buildApp, call, type Replica, startReplica, token } from './support/replica';
+import { submittedOrder } from '../support/orders';
+import { requestAt } from '../support/test-app';
 
 /**
  * The app's PostgreSQL goes away and comes back while the app keeps
@@ -49,23 +51,15 @@ describe('database outage and recovery', () => {
     if (parent) await rm(parent, { recursive: true, force: true });
   });
 
-  const placeOrder = async (baseUrl: string, customer: string): Promise<string> => {
-    const created = await call(baseUrl, 'POST', '/api/shop/orders', { token: customer, json: { material: 'SILVER_925' } });
-    expect(created.status).toBe(201);
-    const id = (created.body as { id: string }).id;
-    expect((await call(baseUrl, 'PUT', `/api/shop/orders/${id}/model`, { token: customer, body: boxStl() })).status).toBe(200);
-    expect((await call(baseUrl, 'POST', `/api/shop/orders/${id}/submit`, { token: customer })).status).toBe(202);
-    return id;
-  };
+  const placeOrder = (baseUrl: string, customer: string): Promise<string> => submittedOrder({ request: requestAt(baseUrl) }, customer, { material: 'SILVER_925' });
   const awaitPriced = (baseUrl: string, customer: string, id: string) =>
-    waitFor(
-      `order ${id} to be priced and projected`,
+    until(
       async () => {
         const view = await call(baseUrl, 'GET', `/api/shop/orders/${id}`, { token: customer });
         return view.status === 200 && (view.body as { status: string }).status === 'PRICE_CALCULATED' ? view.body : undefined;
       },
-      60_000,
-      replica!.output,
+      `order ${id} to be priced and projected`,
+      { timeoutMs: 60_000, intervalMs: 100, diagnostics: replica!.output },
     );
 
   it('answers 503 with a code while PostgreSQL is down and resumes by itself when it is back', async () => {
@@ -99,7 +93,11 @@ describe('database outage and recovery', () => {
 
     await startServer();
     const restarted = Date.now();
-    await waitFor('readiness after PostgreSQL is back', async () => ((await call(app.baseUrl, 'GET', '/health/ready')).status === 200 ? true : undefined), 60_000, app.output);
+    await until(async () => ((await call(app.baseUrl, 'GET', '/health/ready')).status === 200 ? true : undefined), 'readiness after PostgreSQL is back', {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      diagnostics: app.output,
+    });
 
     // The same process takes, projects and prices a new order.
     const after = await placeOrder(app.baseUrl, customer);

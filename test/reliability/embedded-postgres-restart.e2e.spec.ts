@@ -4,7 +4,8 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../src/infrastructure/database/embedded-postgres';
-import { type AppProcess, spawnBuiltApp, waitFor } from '../support/pricing-process';
+import { type AppProcess, spawnBuiltApp } from '../support/pricing-process';
+import { until } from '../support/until';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -36,7 +37,7 @@ describe('embedded PostgreSQL across a crash of the app', () => {
       const pid = postmasterPid(dataDir);
       if (pid !== undefined && isAlive(pid)) {
         process.kill(pid, 'SIGQUIT');
-        await waitFor(`PostgreSQL ${pid} to stop`, async () => (isAlive(pid) ? undefined : true), 15_000).catch(() => process.kill(pid, 'SIGKILL'));
+        await until(async () => (isAlive(pid) ? undefined : true), `PostgreSQL ${pid} to stop`, { timeoutMs: 15_000, intervalMs: 100 }).catch(() => process.kill(pid, 'SIGKILL'));
       }
       await rm(dataDir, { recursive: true, force: true });
     }
@@ -58,15 +59,14 @@ describe('embedded PostgreSQL across a crash of the app', () => {
   }
 
   async function ready(baseUrl: string, app: AppProcess, what: string): Promise<void> {
-    await waitFor(
-      what,
+    await until(
       async () => {
         if (app.child.exitCode !== null) throw new Error(`${what}: the app exited with ${app.child.exitCode}:\n${app.output().slice(-4000)}`);
         const response = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
         return response?.status === 200 ? true : undefined;
       },
-      120_000,
-      app.output,
+      what,
+      { timeoutMs: 120_000, intervalMs: 100, diagnostics: app.output },
     );
   }
 
@@ -104,7 +104,7 @@ describe('embedded PostgreSQL across a crash of the app', () => {
     // A clean stop takes its PostgreSQL along.
     second.app.child.kill('SIGTERM');
     expect(await second.app.exited).toBe(0);
-    await waitFor('PostgreSQL to stop with the app', async () => (isAlive(owned!) ? undefined : true), 15_000);
+    await until(async () => (isAlive(owned!) ? undefined : true), 'PostgreSQL to stop with the app', { timeoutMs: 15_000, intervalMs: 100 });
 
     // After a reboot the PID of a lock file left behind may be another program's (PostgreSQL alone would refuse to start).
     const lockFile = join(dataDir, 'postgres', 'postmaster.pid');

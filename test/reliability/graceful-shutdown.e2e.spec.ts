@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { boxStl } from '../support/stl';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { buildApp, call, type Replica, slowUpload, startReplica, token, waitFor } from './support/replica';
+import { until } from '../support/until';
+import { buildApp, call, type Replica, slowUpload, startReplica, token } from './support/replica';
+import { submittedOrder } from '../support/orders';
+import { requestAt } from '../support/test-app';
 
 /**
  * SIGTERM to a real process of the built app: readiness turns false first,
@@ -38,14 +41,7 @@ describe('graceful shutdown on SIGTERM', () => {
     return replica;
   };
 
-  const createAndSubmit = async (baseUrl: string, customer: string): Promise<string> => {
-    const created = await call(baseUrl, 'POST', '/api/shop/orders', { token: customer, json: { material: 'GOLD_750' } });
-    expect(created.status).toBe(201);
-    const id = (created.body as { id: string }).id;
-    expect((await call(baseUrl, 'PUT', `/api/shop/orders/${id}/model`, { token: customer, body: boxStl() })).status).toBe(200);
-    expect((await call(baseUrl, 'POST', `/api/shop/orders/${id}/submit`, { token: customer })).status).toBe(202);
-    return id;
-  };
+  const createAndSubmit = (baseUrl: string, customer: string): Promise<string> => submittedOrder({ request: requestAt(baseUrl) }, customer);
 
   const eventTypes = async (orderId: string): Promise<string[]> => {
     const { rows } = await db.query<{ event_type: string }>('SELECT event_type FROM event_store.events WHERE stream_id = $1 ORDER BY stream_revision', [`order-${orderId}`]);
@@ -72,14 +68,13 @@ describe('graceful shutdown on SIGTERM', () => {
     const started = Date.now();
     replica.child.kill('SIGTERM');
     // Readiness says "no" while the listener still answers.
-    const readiness = await waitFor(
-      'readiness to turn false',
+    const readiness = await until(
       async () => {
         const response = await call(replica.baseUrl, 'GET', '/health/ready');
         return response.status === 503 ? response : undefined;
       },
-      5_000,
-      replica.output,
+      'readiness to turn false',
+      { timeoutMs: 5_000, intervalMs: 100, diagnostics: replica.output },
     );
     expect(JSON.stringify(readiness.body)).toContain('shutting down');
     // The request in flight gets its body only now, after the signal, and still completes.
@@ -111,7 +106,7 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(stopped.code).toBe(0);
     const started = Date.now();
     // The lock is released, not left to a TCP timeout: the standby's next try wins (sanity bound only).
-    await waitFor('the standby to lead', async () => ((await role(standby)) === 'leader' ? true : undefined), 10_000, standby.output);
+    await until(async () => ((await role(standby)) === 'leader' ? true : undefined), 'the standby to lead', { timeoutMs: 10_000, intervalMs: 100, diagnostics: standby.output });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await standby.terminate()).toMatchObject({ code: 0 });
   }, 120_000);
@@ -138,7 +133,7 @@ describe('graceful shutdown on SIGTERM', () => {
     const replica = await start({ PRICING_THREADS: '1', PRICING_TEST_DELAY_MS: '3000', PRICING_TIMEOUT_S: '20', SHUTDOWN_GRACE_MS: '20000' });
     const customer = await token('customer', 'cust-shutdown-2');
     const id = await createAndSubmit(replica.baseUrl, customer);
-    const jobId = await waitFor('the calculation to start', () => activePricingJob(id), 30_000, replica.output);
+    const jobId = await until(() => activePricingJob(id), 'the calculation to start', { timeoutMs: 30_000, intervalMs: 100, diagnostics: replica.output });
 
     const { code, ms } = await replica.terminate();
     expect(code).toBe(0);
@@ -152,7 +147,7 @@ describe('graceful shutdown on SIGTERM', () => {
     const replica = await start({ PRICING_THREADS: '1', PRICING_TEST_DELAY_MS: '60000', PRICING_TIMEOUT_S: '90', PRICING_RETRY_DELAY_S: '0', SHUTDOWN_GRACE_MS: String(graceMs) });
     const customer = await token('customer', 'cust-shutdown-3');
     const id = await createAndSubmit(replica.baseUrl, customer);
-    const jobId = await waitFor('the calculation to start', () => activePricingJob(id), 30_000, replica.output);
+    const jobId = await until(() => activePricingJob(id), 'the calculation to start', { timeoutMs: 30_000, intervalMs: 100, diagnostics: replica.output });
 
     const { code, ms } = await replica.terminate();
     expect(code).toBe(0);
@@ -162,7 +157,11 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(await eventTypes(id)).not.toContain('PriceCalculated');
 
     const next = await start({ PRICING_THREADS: '1', PRICING_RETRY_DELAY_S: '0' });
-    await waitFor('the other process to price the order', async () => ((await eventTypes(id)).includes('PriceCalculated') ? true : undefined), 60_000, next.output);
+    await until(async () => ((await eventTypes(id)).includes('PriceCalculated') ? true : undefined), 'the other process to price the order', {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      diagnostics: next.output,
+    });
     const types = await eventTypes(id);
     expect(types.filter((type) => type === 'PriceCalculated')).toHaveLength(1);
     expect(await next.terminate()).toMatchObject({ code: 0 });

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { JwtService } from '../../src/infrastructure/auth/jwt.service';
 import { type AppProcess, startAppProcess } from '../support/app-process';
 import { TEST_JWT_SECRET } from '../support/test-app';
+import { until } from '../support/until';
 
 /**
  * Idempotency-Key across a crash: 300 concurrent creates, each with its own
@@ -85,11 +86,10 @@ describe('Idempotency-Key across kill -9', () => {
     const firstAnswers = new Map<string, Answer>();
     const inFlight = keys.map((key) => create(key).then((answer) => void firstAnswers.set(key, answer)));
     const initiated = `SELECT count(*) AS n FROM event_store.events WHERE event_type = 'OrderInitiated' AND metadata->>'correlationId' LIKE $1`;
-    const deadline = Date.now() + 60_000;
-    while ((await count(initiated, [`held-${run}-%`])) < HELD || (await count(initiated, [`free-${run}-%`])) < (KEYS - HELD) / 3) {
-      if (Date.now() > deadline) throw new Error(`the creates did not get going:\n${app.output().slice(-3000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(async () => (await count(initiated, [`held-${run}-%`])) >= HELD && (await count(initiated, [`free-${run}-%`])) >= (KEYS - HELD) / 3, 'the creates to get going', {
+      timeoutMs: 60_000,
+      diagnostics: () => app.output(),
+    });
     await app.kill();
     await Promise.all(inFlight);
     // The killed process's statements die with their connections (here at once rather than at the next TCP keepalive).

@@ -13,7 +13,8 @@ import { allReadModels } from '../../src/projections/read-models';
 import { rebuildReadModels } from '../../src/projections/rebuild/rebuild';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { postgresRestartPlan } from './support/postgres-restart';
-import { buildApp, call, type Replica, startReplica, token, waitFor } from './support/replica';
+import { until } from '../support/until';
+import { buildApp, call, type Replica, startReplica, token } from './support/replica';
 import { Workload } from './support/workload';
 import { boxStl } from '../support/stl';
 
@@ -178,16 +179,15 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     // The survivor answers throughout; it becomes the projector within a few standby retries.
     let probeFailures = 0;
     let probes = 0;
-    const failoverMs = await waitFor(
-      'the survivor to take over the projector',
+    const failoverMs = await until(
       async () => {
         const probe = await call(survivor.baseUrl, 'GET', '/api/crm/orders?limit=5', { token: seller });
         probes += 1;
         if (probe.status !== 200) probeFailures += 1;
         return (await role(survivor)) === 'leader' ? Date.now() - killedAt : undefined;
       },
-      30_000,
-      survivor.output,
+      'the survivor to take over the projector',
+      { timeoutMs: 30_000, intervalMs: 100, diagnostics: survivor.output },
     );
     measured.projectorFailoverMs = failoverMs;
     expect(probeFailures).toBe(0);
@@ -208,17 +208,20 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
       // Asynchronously: the workload in this process keeps sending while PostgreSQL is down.
       await promisify(execFile)(restart.command![0]!, restart.command!.slice(1), { timeout: 60_000 });
       measured.postgresRestartMs = Date.now() - started;
-      const recoveryMs = await waitFor(
-        'every replica to be ready again',
+      const recoveryMs = await until(
         async () => {
           const ready = await Promise.all(live().map((replica) => call(replica.baseUrl, 'GET', '/health/ready', { timeoutMs: 5_000 })));
           return ready.every((answer) => answer.status === 200) ? Date.now() - started : undefined;
         },
-        60_000,
-        () =>
-          live()
-            .map((replica) => replica.output())
-            .join('\n'),
+        'every replica to be ready again',
+        {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+          diagnostics: () =>
+            live()
+              .map((replica) => replica.output())
+              .join('\n'),
+        },
       );
       measured.readyAfterPostgresRestartMs = recoveryMs;
       sql.end().catch(() => undefined);
@@ -263,8 +266,7 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     expect(broken).toEqual([]);
 
     // Pricing settles (jobs of the killed replica included); then every order is terminal or explained.
-    await waitFor(
-      'every submitted order to be priced',
+    await until(
       async () => {
         // (A poisoned order is never priced: its stream cannot be read. It is checked below.)
         const { rows } = await sql.query<{ n: string }>(
@@ -273,7 +275,8 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
         );
         return rows[0]!.n === '0' ? true : undefined;
       },
-      90_000,
+      'every submitted order to be priced',
+      { timeoutMs: 90_000, intervalMs: 100 },
     );
     if (activeAtKill.length > 0) {
       const { rows: jobs } = await sql.query<{ state: string }>(`SELECT state::text AS state FROM pgboss.job WHERE id = ANY($1::uuid[])`, [activeAtKill]);
@@ -305,15 +308,15 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     expect(unexplained).toEqual([]);
 
     // The projector has caught up; the replicas stop cleanly; the read models equal a fresh rebuild.
-    await waitFor(
-      'the projector to catch up',
+    await until(
       async () => {
         const { rows } = await sql.query<{ behind: boolean }>(
           `SELECT coalesce((SELECT max(position) FROM event_store.events), 0) > coalesce((SELECT position FROM projection_checkpoints WHERE projection = 'read-models'), 0) AS behind`,
         );
         return rows[0]!.behind ? undefined : true;
       },
-      30_000,
+      'the projector to catch up',
+      { timeoutMs: 30_000, intervalMs: 100 },
     );
     // Each poison event parked exactly once per consumer that could not apply it, and nothing else; readiness green.
     const { rows: parked } = await sql.query<{ consumer: string; position: string; state: string }>(

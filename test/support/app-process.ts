@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../src/infrastructure/database/embedded-postgres';
 import { createTestDatabase, type TestDatabase } from './test-database';
+import { until } from './until';
 
 export interface AppProcess {
   baseUrl: string;
@@ -71,22 +72,21 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
     await rm(dataDir, { recursive: true, force: true });
   };
   const waitUntilReady = async () => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (!running()) {
-        await stop();
-        throw new Error(`the app exited with ${child.exitCode ?? child.signalCode}:\n${chunks.join('').slice(-4000)}`);
-      }
-      const ready = await fetch(`${baseUrl}/health/ready`).then(
-        (response) => response.ok,
-        () => false,
+    try {
+      await until(
+        async () => {
+          if (!running()) throw new Error(`the app exited with ${child.exitCode ?? child.signalCode}:\n${chunks.join('').slice(-4000)}`);
+          return fetch(`${baseUrl}/health/ready`).then(
+            (response) => response.ok,
+            () => false,
+          );
+        },
+        'the app to be ready',
+        { timeoutMs: 60_000, intervalMs: 250, diagnostics: () => chunks.join('') },
       );
-      if (ready) return;
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`the app was not ready within 60 s:\n${chunks.join('').slice(-4000)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    } catch (error) {
+      await stop();
+      throw error;
     }
   };
 

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { appendFile, chmod, copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { findFreePort } from '../../src/infrastructure/database/free-port';
+import { until } from './until';
 
 /**
  * Real PostgreSQL servers for the recovery suite (and read-replica tests): a
@@ -174,7 +174,7 @@ export async function startServer(dataDir: string, options: StartOptions & { pri
     process.kill(-child.pid!, 'SIGKILL');
     await exited;
     // Backends die with the group; wait until none holds the port any more.
-    await waitUntil(`${name}'s backends to exit`, async () => !(await accepts(port)), 10_000);
+    await until(async () => !(await accepts(port)), `${name}'s backends to exit`, { timeoutMs: 10_000, intervalMs: 100 });
   };
   const server: PostgresServer = {
     name,
@@ -187,20 +187,19 @@ export async function startServer(dataDir: string, options: StartOptions & { pri
       const primary = options.primaryOf;
       if (!primary) throw new Error(`${name} is not a standby`);
       const [{ lsn }] = (await primary.sql<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`)) as [{ lsn: string }];
-      await waitUntil(
-        `${name} to replay up to ${lsn}`,
+      await until(
         async () => {
           const rows = await sql<{ ok: boolean }>(`SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok`, [lsn]).catch(() => []);
           return rows[0]?.ok === true;
         },
-        timeoutMs,
-        () => output,
+        `${name} to replay up to ${lsn}`,
+        { timeoutMs: timeoutMs, intervalMs: 100, diagnostics: () => output },
       );
     },
     async promote() {
       await sql(`SELECT pg_promote(true, 60)`);
       const writable = async () => (await sql<{ r: boolean }>(`SELECT pg_is_in_recovery() AS r`).catch(() => []))[0]?.r === false;
-      await waitUntil(`${name} to accept writes`, writable, 60_000, () => output);
+      await until(writable, `${name} to accept writes`, { timeoutMs: 60_000, intervalMs: 100, diagnostics: () => output });
     },
     kill,
     async stop(stopOptions = {}) {
@@ -214,8 +213,7 @@ export async function startServer(dataDir: string, options: StartOptions & { pri
     },
   };
   try {
-    await waitUntil(
-      `${name} (port ${port}) to accept connections`,
+    await until(
       async () => {
         if (!running()) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode}:\n${output.slice(-3000)}`);
         return sql(`SELECT 1`).then(
@@ -223,8 +221,8 @@ export async function startServer(dataDir: string, options: StartOptions & { pri
           () => false,
         );
       },
-      120_000,
-      () => output,
+      `${name} (port ${port}) to accept connections`,
+      { timeoutMs: 120_000, intervalMs: 100, diagnostics: () => output },
     );
   } catch (error) {
     await kill();
@@ -292,14 +290,5 @@ async function accepts(port: number): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, diagnostics: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${diagnostics().slice(-3000)}`);
-    await sleep(100);
   }
 }

@@ -1,5 +1,6 @@
 import { boxStl } from './stl';
 import type { TestApp } from './test-app';
+import { until } from './until';
 
 /** The test box with its last triangle removed: readable, but not watertight (3 open edges). */
 export function openBoxStl(): Buffer {
@@ -16,25 +17,15 @@ export interface OrderSnapshot {
   cancellation: { reasonCode: string; reason: string; cancelledBy: string } | null;
 }
 
-/** Create, upload, submit through the shop API; answers the order id. */
-export async function submitShopOrder(app: TestApp, token: string, model: Buffer, material = 'GOLD_750'): Promise<string> {
-  const created = await app.request('/api/shop/orders', { method: 'POST', token, json: { material } });
-  if (created.status !== 201) throw new Error(`create: ${created.status} ${await created.text()}`);
-  const { id } = (await created.json()) as { id: string };
-  const uploaded = await app.request(`/api/shop/orders/${id}/model`, { method: 'PUT', token, body: model, headers: { 'content-type': 'model/stl' } });
-  if (uploaded.status !== 200) throw new Error(`upload: ${uploaded.status} ${await uploaded.text()}`);
-  const submitted = await app.request(`/api/shop/orders/${id}/submit`, { method: 'POST', token });
-  if (submitted.status !== 202) throw new Error(`submit: ${submitted.status} ${await submitted.text()}`);
-  return id;
-}
-
-/** Polls GET /api/shop/orders/:id until the status leaves SUBMITTED (or the sanity bound passes). */
+/** Polls GET /api/shop/orders/:id until the status leaves SUBMITTED; answers the order as the customer sees it then. */
 export async function awaitPricingOutcome(app: TestApp, token: string, id: string, timeoutMs = 20_000): Promise<OrderSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await app.request(`/api/shop/orders/${id}`, { token });
-    const order = (await response.json()) as OrderSnapshot;
-    if (order.status !== 'SUBMITTED' || Date.now() > deadline) return order;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return until(
+    async () => {
+      const response = await app.request(`/api/shop/orders/${id}`, { token });
+      const order = (await response.json()) as OrderSnapshot;
+      return order.status === 'SUBMITTED' ? undefined : order;
+    },
+    `order ${id} to leave SUBMITTED`,
+    { timeoutMs, intervalMs: 50 },
+  );
 }

@@ -38,14 +38,3 @@ export function spawnBuiltApp(env: Record<string, string>): AppProcess {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
 }
-
-/** Polls `probe` every 100 ms until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, diagnostics: () => string = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${diagnostics().slice(-4000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

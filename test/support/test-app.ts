@@ -67,21 +67,26 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
       return JwtService.sign(TEST_JWT_SECRET, sub ?? `${list[0]}-1`, list, 3600, { audience: config.auth.audience });
     },
     metrics: () => fetch(app.get(MetricsServer).url),
-    request: (path, init = {}) => {
-      const { token, json, headers, ...rest } = init;
-      const allHeaders = new Headers(headers);
-      if (token) allHeaders.set('authorization', `Bearer ${token}`);
-      let body = rest.body;
-      if (json !== undefined) {
-        allHeaders.set('content-type', 'application/json');
-        body = JSON.stringify(json);
-      }
-      return fetch(`${baseUrl}${path}`, { ...rest, headers: allHeaders, body });
-    },
+    request: requestAt(baseUrl),
     close: async () => {
       await app.close();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** TestApp's `request` against any base URL: the same helpers then drive an app in its own process (a replica). */
+export function requestAt(baseUrl: string): TestApp['request'] {
+  return (path, init = {}) => {
+    const { token, json, headers, ...rest } = init;
+    const allHeaders = new Headers(headers);
+    if (token) allHeaders.set('authorization', `Bearer ${token}`);
+    let body = rest.body;
+    if (json !== undefined) {
+      allHeaders.set('content-type', 'application/json');
+      body = JSON.stringify(json);
+    }
+    return fetch(`${baseUrl}${path}`, { ...rest, headers: allHeaders, body });
   };
 }

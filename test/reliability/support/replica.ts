@@ -2,7 +2,8 @@ import { request as httpRequest } from 'node:http';
 import { findFreePort } from '../../../src/infrastructure/database/embedded-postgres';
 import { JwtService } from '../../../src/infrastructure/auth/jwt.service';
 import type { UserRole } from '../../../src/infrastructure/auth/principal';
-import { type AppProcess, spawnBuiltApp, waitFor } from '../../support/pricing-process';
+import { type AppProcess, spawnBuiltApp } from '../../support/pricing-process';
+import { until } from '../../support/until';
 import { TEST_CARRIER_SECRET, TEST_JWT_SECRET } from '../../support/test-app';
 
 /** Compiles src into dist once per test file: the replicas run the built app, as in production. */
@@ -56,8 +57,7 @@ export async function startReplica(name: string, databaseUrl: string, dataDir: s
     },
   };
   try {
-    await waitFor(
-      `${name} to be ready`,
+    await until(
       async () => {
         if (!alive()) throw new Error(`${name} exited with ${process_.child.exitCode}:\n${process_.output().slice(-4000)}`);
         const ok = await fetch(`${baseUrl}/health/ready`).then(
@@ -66,8 +66,8 @@ export async function startReplica(name: string, databaseUrl: string, dataDir: s
         );
         return ok ? true : undefined;
       },
-      readyTimeoutMs,
-      process_.output,
+      `${name} to be ready`,
+      { timeoutMs: readyTimeoutMs, intervalMs: 100, diagnostics: process_.output },
     );
   } catch (error) {
     await replica.kill();
@@ -143,5 +143,3 @@ export function slowUpload(baseUrl: string, path: string, bearer: string, body: 
   });
   return { sendRest: () => sendRest(), response };
 }
-
-export { waitFor };

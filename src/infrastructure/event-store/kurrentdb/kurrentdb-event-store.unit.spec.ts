@@ -25,6 +25,7 @@ import { EventStoreUnavailableError, type NewEvent, type RecordedEvent, WrongExp
 import type { AllSubscriptionSource, KurrentDbClientSeam } from './kurrentdb-client-seam';
 import { ExplicitTransactionPositionError } from './kurrentdb-errors';
 import { type DroppedEvent, KurrentDbEventStore } from './kurrentdb-event-store';
+import { until } from '../../../../test/support/until';
 
 /** What the native bridge throws for a server-side gRPC status it does not name (1.3.x reads). */
 function bridgeError(name: string, message: string, metadata: Record<string, string> = {}): Error {
@@ -411,7 +412,7 @@ describe('KurrentDbEventStore (fake client with the real error classes)', () => 
       source.deliver(client.log[0]!);
       source.end();
 
-      await waitFor(() => errors.length > 0);
+      await until(() => errors.length > 0, 'onError', { timeoutMs: 2_000, intervalMs: 5 });
 
       expect(received).toHaveLength(1);
       expect(errors[0]).toBeInstanceOf(EventStoreUnavailableError);
@@ -434,7 +435,7 @@ describe('KurrentDbEventStore (fake client with the real error classes)', () => 
       store.subscribeToAll({}, { onEvents: async () => undefined, onError: (error) => errors.push(error) });
       client.sources[0]!.destroy(grpcError(GRPC_UNAVAILABLE, 'Connection dropped'));
 
-      await waitFor(() => errors.length > 0);
+      await until(() => errors.length > 0, 'onError', { timeoutMs: 2_000, intervalMs: 5 });
 
       expect(errors[0]).toBeInstanceOf(EventStoreUnavailableError);
     });
@@ -447,7 +448,7 @@ describe('KurrentDbEventStore (fake client with the real error classes)', () => 
       client.write(newStream(), [{ id: randomUUID() }]);
       for (const record of client.log) client.sources[0]!.deliver(record);
 
-      await waitFor(() => received.length === 1);
+      await until(() => received.length === 1, 'the next event', { timeoutMs: 2_000, intervalMs: 5 });
       await subscription.stop();
 
       expect(received[0]!.id).toBe(client.log[1]!.id);
@@ -461,7 +462,7 @@ describe('KurrentDbEventStore (fake client with the real error classes)', () => 
       client.write(newStream(), [{ id: randomUUID() }, { id: randomUUID() }], { explicitTransaction: true });
       client.sources[0]!.deliver(client.log[0]!);
 
-      await waitFor(() => errors.length > 0);
+      await until(() => errors.length > 0, 'onError', { timeoutMs: 2_000, intervalMs: 5 });
 
       expect(errors[0]).toBeInstanceOf(ExplicitTransactionPositionError);
     });
@@ -475,11 +476,3 @@ describe('KurrentDbEventStore (fake client with the real error classes)', () => 
     await expect(store.append(stream, [newEvent()], 'no_stream')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(5);
-  }
-}

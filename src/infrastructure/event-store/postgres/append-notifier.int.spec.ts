@@ -1,11 +1,12 @@
 import { Client } from 'pg';
-import { collector, newEvent, newStream, waitUntil } from '../../../../test/contract/event-store.contract';
+import { collector, newEvent, newStream } from '../../../../test/contract/event-store.contract';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { migrateDatabase } from '../../database/data-source';
 import { INFRASTRUCTURE_MIGRATIONS } from '../../database/migrations';
 import type { Subscription } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 import { APPENDED_CHANNEL } from './queries';
+import { until } from '../../../../test/support/until';
 
 /**
  * Live delivery now that appends do not NOTIFY inside their own transaction
@@ -52,7 +53,7 @@ describe('PostgresEventStore notifications', () => {
   async function burstsArriveLive(writer: PostgresEventStore): Promise<void> {
     const received = collector();
     subscriptions.push(store.subscribeToAll({ fromPosition: await store.headPosition() }, received.handler));
-    await waitUntil(() => received.caughtUps > 0, 5_000, 'the subscription to catch up');
+    await until(() => received.caughtUps > 0, 'the subscription to catch up', { timeoutMs: 5_000, intervalMs: 5 });
     const streams = new Set<string>();
     const before = notifications;
 
@@ -65,7 +66,7 @@ describe('PostgresEventStore notifications', () => {
           return writer.append(stream, [newEvent()], 'no_stream');
         }),
       );
-      await waitUntil(() => received.ownIds(streams).length === burst * 50, 5_000, `burst ${burst} to arrive`);
+      await until(() => received.ownIds(streams).length === burst * 50, `burst ${burst} to arrive`, { timeoutMs: 5_000, intervalMs: 5 });
     }
 
     expect(received.errors).toEqual([]);
@@ -89,7 +90,7 @@ describe('PostgresEventStore notifications', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const beforeCommit = notifications;
       await session.query('COMMIT');
-      await waitUntil(() => notifications > beforeCommit, 5_000, 'the notification of the commit');
+      await until(() => notifications > beforeCommit, 'the notification of the commit', { timeoutMs: 5_000, intervalMs: 5 });
     } finally {
       await session.end();
     }
@@ -100,6 +101,6 @@ describe('PostgresEventStore notifications', () => {
     await closing.append(newStream(), [newEvent()], 'no_stream');
     const before = notifications;
     await closing.close();
-    await waitUntil(() => notifications > before, 5_000, 'the notification sent on close');
+    await until(() => notifications > before, 'the notification sent on close', { timeoutMs: 5_000, intervalMs: 5 });
   });
 });
