@@ -1,6 +1,7 @@
 import { createPartnerKey } from './support/partner-keys';
 import { boxStl } from './support/stl';
 import { startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/until';
 
 interface View {
   id: string;
@@ -118,5 +119,25 @@ describe('long polling of an order', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('etag')).toBe('"1"');
     expect(((await answer.json()) as View).status).toBe('FILE_UPLOADED');
+  });
+
+  it('lets waiting long polls take no request slots, and bounds their number on their own', async () => {
+    const bounded = await startTestApp({ PRICING_WORKER_ENABLED: 'false', HTTP_MAX_IN_FLIGHT: '2', HTTP_MAX_LONG_POLLS: '3' });
+    try {
+      const token = await bounded.token('customer', 'cust-bounded');
+      const response = await bounded.request('/api/shop/orders', { method: 'POST', token, json: { material: 'GOLD_750' } });
+      const { id } = (await response.json()) as { id: string };
+      const waiting = Array.from({ length: 3 }, () => bounded.request(`/api/shop/orders/${id}?changedAfter=0&wait=3`, { token }));
+      await until(async () => ((await (await bounded.metrics()).text()).includes('alexandrite_http_long_polls_open 3') ? true : undefined), 'three long polls open');
+      // Three requests wait, yet the replica's two request slots are free.
+      for (let i = 0; i < 3; i++) expect((await bounded.request(`/api/shop/orders/${id}`, { token })).status).toBe(200);
+      const refused = await bounded.request(`/api/shop/orders/${id}?changedAfter=0&wait=3`, { token });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect((await refused.json()) as { code: string; details: { limit: string } }).toMatchObject({ code: 'OVERLOADED', details: { limit: 'long_polls' } });
+      expect((await Promise.all(waiting)).map((answer) => answer.status)).toEqual([200, 200, 200]);
+    } finally {
+      await bounded.close();
+    }
   });
 });

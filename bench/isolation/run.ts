@@ -14,7 +14,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,6 +24,7 @@ import { JwtService } from '../../src/infrastructure/auth/jwt.service';
 import { startBenchApp, stopBenchApp } from '../support/app-process';
 import { createBenchDatabase, startBenchServer } from '../support/bench-database';
 import { machineLine, writeBenchmarkSection } from '../support/benchmarks-doc';
+import { processCpuMs } from '../support/process-stats';
 import { keepAliveGet, openLoop, type OpenLoopResult, percentile } from './open-loop';
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 20_000);
@@ -155,12 +155,6 @@ Measured on ${machineLine()}; 1-minute load average ${loadBefore.toFixed(1)} bef
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-/** CPU time the process has used so far, in ms (utime + stime from /proc, in clock ticks of 10 ms). */
-function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function pool(side: Side, result: OpenLoopResult): void {

@@ -66,6 +66,8 @@ const EnvSchema = z.object({
   HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(100_000).default(256),
   HTTP_MAX_IN_FLIGHT_ANONYMOUS: z.coerce.number().int().min(0).max(100_000).optional(),
   HTTP_MAX_IN_FLIGHT_PER_IP: z.coerce.number().int().min(0).max(100_000).default(64),
+  /** Long polls (`?changedAfter=&wait=`) waiting at once per replica; they do not count as requests in progress (0: no limit). */
+  HTTP_MAX_LONG_POLLS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HTTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).max(100_000).default(128),
   HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
@@ -174,6 +176,7 @@ export interface AppConfig {
     maxInFlightAnonymous: number;
     /** Requests in progress per client IP (X-Forwarded-For behind a trusted proxy); 0: no limit. */
     maxInFlightPerIp: number;
+    maxLongPolls: number;
     /** Open connections per peer address; 0: no limit. Not applied behind a trusted proxy (every connection is the proxy's). */
     maxConnectionsPerIp: number;
     /** A connection that sends and receives nothing this long is closed (a stalled body, an idle keep-alive); 0: never. */
@@ -285,6 +288,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       maxInFlight: env.HTTP_MAX_IN_FLIGHT,
       maxInFlightAnonymous: env.HTTP_MAX_IN_FLIGHT_ANONYMOUS ?? Math.max(1, Math.floor(env.HTTP_MAX_IN_FLIGHT / 4)),
       maxInFlightPerIp: env.HTTP_MAX_IN_FLIGHT_PER_IP,
+      maxLongPolls: env.HTTP_MAX_LONG_POLLS,
       maxConnectionsPerIp: env.HTTP_MAX_CONNECTIONS_PER_IP,
       idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       maxInFlight: 256,
       maxInFlightAnonymous: 64,
       maxInFlightPerIp: 64,
+      maxLongPolls: 10_000,
       maxConnectionsPerIp: 128,
       idleTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,

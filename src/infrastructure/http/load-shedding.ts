@@ -16,12 +16,18 @@ const NEVER_SHED = /^\/health\//;
  * progress (every operator's tablet holds one).
  */
 const EVENT_STREAM = /\/stream(\?|$)/;
+/**
+ * A long poll of one order (`GET .../orders/:id?changedAfter=&wait=N`, N > 0) waits up to 30 s at the cost of a
+ * timer: it is not work in progress either, but their number has its own bound (`maxLongPolls`).
+ */
+const LONG_POLL = /^\/api\/(shop\/orders|partner\/v1\/orders)\/[^/?]+\?(?:[^#]*&)?wait=0*[1-9]/;
 const RETRY_AFTER_SECONDS = 1;
 
-type Limits = Pick<AppConfig['http'], 'maxInFlight' | 'maxInFlightAnonymous' | 'maxInFlightPerIp' | 'maxConnectionsPerIp' | 'trustProxy' | 'saturatedUnreadyMs'>;
-type Refusal = 'total' | 'anonymous' | 'per_ip';
+type Limits = Pick<AppConfig['http'], 'maxInFlight' | 'maxInFlightAnonymous' | 'maxInFlightPerIp' | 'maxLongPolls' | 'maxConnectionsPerIp' | 'trustProxy' | 'saturatedUnreadyMs'>;
+type Refusal = 'total' | 'anonymous' | 'per_ip' | 'long_polls';
 
 const requestsInFlight = gauge('alexandrite_http_requests_in_flight', 'HTTP requests received and not yet answered (probes excluded)', []);
+const longPollsWaiting = gauge('alexandrite_http_long_polls_open', 'Long polls (?changedAfter=&wait=) received and not yet answered', []);
 const requestsShed = counter(
   'alexandrite_http_requests_shed_total',
   'Requests refused because the replica (total, anonymous share) or the client (per_ip) had its maximum in progress',
@@ -51,6 +57,7 @@ const connectionsRefused = counter('alexandrite_http_connections_refused_total',
 export class LoadShedding {
   private inFlight = 0;
   private anonymousInFlight = 0;
+  private longPolls = 0;
   private readonly perIp = new Map<string, number>();
   private lastFinishedAt = Date.now();
   private verifyBearer: ((token: string) => Promise<unknown>) | undefined;
@@ -60,7 +67,7 @@ export class LoadShedding {
   static installOn(fastify: FastifyInstance, limits: Limits): LoadShedding {
     const shedding = new LoadShedding(limits);
     if (limits.maxConnectionsPerIp > 0 && limits.trustProxy === false) shedding.capConnections(fastify);
-    if (limits.maxInFlight > 0 || limits.maxInFlightPerIp > 0) {
+    if (limits.maxInFlight > 0 || limits.maxInFlightPerIp > 0 || limits.maxLongPolls > 0) {
       fastify.addHook('onRequest', (request: RequestWithApiKey, reply: FastifyReply) => shedding.admit(request, reply));
     }
     return shedding;
@@ -75,6 +82,7 @@ export class LoadShedding {
 
   private async admit(request: RequestWithApiKey, reply: FastifyReply): Promise<unknown> {
     if (NEVER_SHED.test(request.url)) return;
+    if (request.method === 'GET' && LONG_POLL.test(request.url)) return this.admitLongPoll(request, reply);
     const anonymous = !(await this.hasValidCredentials(request));
     const ip = request.ip;
     const refusal = this.refusal(anonymous, ip);
@@ -101,6 +109,22 @@ export class LoadShedding {
     reply.raw.once('close', release);
   }
 
+  private admitLongPoll(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+    if (this.limits.maxLongPolls > 0 && this.longPolls >= this.limits.maxLongPolls) return this.refuse(request, reply, 'long_polls');
+    this.longPolls++;
+    longPollsWaiting.set(this.longPolls);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.longPolls--;
+      longPollsWaiting.set(this.longPolls);
+    };
+    reply.raw.once('finish', release);
+    reply.raw.once('close', release);
+    return undefined;
+  }
+
   private refusal(anonymous: boolean, ip: string): Refusal | undefined {
     const { maxInFlight, maxInFlightAnonymous, maxInFlightPerIp } = this.limits;
     if (maxInFlight > 0 && this.inFlight >= maxInFlight) return 'total';
@@ -114,9 +138,11 @@ export class LoadShedding {
     const perIp = refusal === 'per_ip';
     const message = perIp
       ? `you have ${this.limits.maxInFlightPerIp} requests in progress on this replica, its limit per client; retry when one has finished`
-      : refusal === 'anonymous'
-        ? `this replica has ${this.limits.maxInFlightAnonymous} requests without credentials in progress, its limit for them; retry in ${RETRY_AFTER_SECONDS} s`
-        : `this replica has ${this.limits.maxInFlight} requests in progress, its limit; retry in ${RETRY_AFTER_SECONDS} s`;
+      : refusal === 'long_polls'
+        ? `this replica has ${this.limits.maxLongPolls} long polls waiting, its limit; retry in ${RETRY_AFTER_SECONDS} s or poll without wait`
+        : refusal === 'anonymous'
+          ? `this replica has ${this.limits.maxInFlightAnonymous} requests without credentials in progress, its limit for them; retry in ${RETRY_AFTER_SECONDS} s`
+          : `this replica has ${this.limits.maxInFlight} requests in progress, its limit; retry in ${RETRY_AFTER_SECONDS} s`;
     return (
       reply
         .code(perIp ? 429 : 503)
