@@ -80,3 +80,16 @@ export function parseSearch(raw: unknown, maxLength = 100): string | undefined {
 export function likePrefix(term: string): string {
   return `${term.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
+
+/**
+ * Refuses query parameters the route does not know (400 UNKNOWN_QUERY_PARAMETER), as unknown body fields are:
+ * a misspelt filter (`search=` for `q=`) must not quietly answer the unfiltered list.
+ */
+export function rejectUnknownParameters(query: Record<string, unknown>, known: readonly string[]): void {
+  const unknown = Object.keys(query).filter((name) => !known.includes(name));
+  if (unknown.length > 0)
+    throw badRequest('UNKNOWN_QUERY_PARAMETER', `unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; this route takes ${known.join(', ')}`, {
+      unknown,
+      known,
+    });
+}

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { badRequest } from './api-error';
+import { rejectUnknownParameters } from './list-query';
 
 /** The longest `?wait=` a caller may ask for, in seconds (below proxies' usual 60 s idle timeouts). */
 export const MAX_WAIT_SECONDS = 30;
@@ -16,6 +17,7 @@ export interface LongPoll {
  * Neither given: answer at once. `wait` needs `changedAfter` (there is nothing to wait for otherwise).
  */
 export function parseLongPoll(query: Record<string, unknown>): LongPoll {
+  rejectUnknownParameters(query, ['changedAfter', 'wait']);
   const { changedAfter, wait } = query;
   if (changedAfter === undefined) {
     if (wait !== undefined) throw badRequest('INVALID_WAIT', 'wait needs changedAfter: the revision the caller already has');

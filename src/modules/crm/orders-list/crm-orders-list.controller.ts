@@ -2,7 +2,7 @@ import { Controller, Get, Injectable, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../../infrastructure/auth/roles.decorator';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
-import { encodeCursor, type KeysetPosition, parseCursor, parseLimit } from '../../../infrastructure/http/list-query';
+import { encodeCursor, type KeysetPosition, parseCursor, parseLimit, rejectUnknownParameters } from '../../../infrastructure/http/list-query';
 import { KEYSET_END, type ListRow, type OrderListPage, parseStatusFilter, toListItem, ReadModelDatabase } from '../../../projections';
 import { ORDER_STATUSES, type OrderStatus } from '../../../shared/order-lifecycle';
 import { CRM_ORDERS_PAGE } from './crm-orders-list.queries';
@@ -39,6 +39,7 @@ export class CrmOrdersListController {
   @ApiResponse({ status: 200, description: '{ items, nextCursor }' })
   @ApiErrorResponses(400, 401, 403)
   list(@Query() query: Record<string, unknown>): Promise<OrderListPage> {
+    rejectUnknownParameters(query, ['status', 'cursor', 'limit']);
     return this.repository.page(parseStatusFilter(query.status), parseCursor(query.cursor), parseLimit(query.limit, LIMITS));
   }
 }

@@ -8,7 +8,7 @@ import { CurrentPrincipal, Public, Roles } from '../../../infrastructure/auth/ro
 import { badRequest, forbidden, unauthorized } from '../../../infrastructure/http/api-error';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
 import { Idempotent } from '../../../infrastructure/http/idempotency/idempotent.decorator';
-import { parseCursor, parseLimit, parseSearch } from '../../../infrastructure/http/list-query';
+import { parseCursor, parseLimit, rejectUnknownParameters, parseSearch } from '../../../infrastructure/http/list-query';
 import { parseStatusFilter } from '../../../projections';
 import { ORDER_STATUSES } from '../../../shared/order-lifecycle';
 import { DashboardPageCache } from './dashboard-page-cache';
@@ -66,6 +66,7 @@ export class MesDashboardController {
   // sixth of its CPU. It is sent as is; the type of what it holds is DashboardPage.
   @Header('content-type', 'application/json; charset=utf-8')
   list(@Query() query: Record<string, unknown>): Promise<string> {
+    rejectUnknownParameters(query, ['status', 'q', 'cursor', 'limit']);
     const pageQuery = {
       statuses: parseStatusFilter(query.status),
       search: parseSearch(query.q),

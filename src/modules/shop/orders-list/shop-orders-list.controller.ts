@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@ne
 import { CurrentPrincipal, Roles } from '../../../infrastructure/auth/roles.decorator';
 import type { Principal } from '../../../infrastructure/auth/principal';
 import { ApiErrorResponses } from '../../../infrastructure/http/api-error.swagger';
-import { encodeCursor, type KeysetPosition, parseCursor, parseLimit } from '../../../infrastructure/http/list-query';
+import { encodeCursor, type KeysetPosition, parseCursor, parseLimit, rejectUnknownParameters } from '../../../infrastructure/http/list-query';
 import { KEYSET_END, type ListRow, type OrderListPage, toListItem, ReadModelDatabase } from '../../../projections';
 import { SHOP_MY_ORDERS_PAGE } from './shop-orders-list.queries';
 
@@ -38,6 +38,7 @@ export class ShopOrdersListController {
   @ApiResponse({ status: 200, description: '{ items, nextCursor }' })
   @ApiErrorResponses(400, 401, 403)
   list(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<OrderListPage> {
+    rejectUnknownParameters(query, ['cursor', 'limit']);
     return this.repository.page(principal.id, parseCursor(query.cursor), parseLimit(query.limit, LIMITS));
   }
 }
