@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { findFreePort, type RunningEmbeddedPostgres, startEmbeddedPostgres } from '../../src/infrastructure/database/embedded-postgres';
 import { boxStl } from '../support/stl';
-import { buildApp, call, type Replica, startReplica, token, waitFor } from './support/replica';
+import { buildApp, call, type Replica, startReplica, token, waitFor } from '../support/replica';
 
 /**
  * The app's PostgreSQL goes away and comes back while the app keeps

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { boxStl } from '../support/stl';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { buildApp, call, type Replica, slowUpload, startReplica, token, waitFor } from './support/replica';
+import { buildApp, call, type Replica, slowUpload, startReplica, token, waitFor } from '../support/replica';
 
 /**
  * SIGTERM to a real process of the built app: readiness turns false first,

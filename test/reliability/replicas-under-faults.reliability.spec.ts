@@ -12,8 +12,8 @@ import { allReadModels } from '../../src/projections/read-models';
 import { rebuildReadModels } from '../../src/projections/rebuild/rebuild';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { postgresRestartPlan } from './support/postgres-restart';
-import { buildApp, call, type Replica, startReplica, token, waitFor } from './support/replica';
-import { Workload } from './support/workload';
+import { buildApp, call, type Replica, startReplica, token, waitFor } from '../support/replica';
+import { Workload } from '../support/workload';
 import { boxStl } from '../support/stl';
 
 /**

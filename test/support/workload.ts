@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { boxStl } from '../../support/stl';
+import { boxStl } from './stl';
 import { call, type CallResult } from './replica';
 
 /** A command the platform acknowledged (2xx): the event it must have left at `revision`. */
@@ -9,6 +9,8 @@ export interface AcknowledgedCommand {
   command: string;
   eventType: string;
   revision: number | undefined;
+  /** Date.now() when the acknowledgement arrived. */
+  at: number;
 }
 
 export interface WorkloadStats {
@@ -103,7 +105,7 @@ export class Workload {
   private record(orderId: string, command: string, eventType: string, result: CallResult | undefined): boolean {
     if (!result || result.status < 200 || result.status >= 300) return false;
     const revision = (result.body as { revision?: unknown } | undefined)?.revision;
-    this.acknowledged.push({ orderId, command, eventType, revision: typeof revision === 'number' ? revision : undefined });
+    this.acknowledged.push({ orderId, command, eventType, revision: typeof revision === 'number' ? revision : undefined, at: Date.now() });
     return true;
   }
 
