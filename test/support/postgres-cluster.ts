@@ -25,7 +25,9 @@ import { findFreePort } from '../../src/infrastructure/database/embedded-postgre
  * pg_backup_stop(), as PostgreSQL's "low level base backup" documents. Each
  * server runs in a process group of its own (a kill takes every backend with
  * it, as when a machine dies) and, when we are root, as the `postgres` OS user
- * (PostgreSQL refuses to run as root).
+ * (PostgreSQL refuses to run as root). Other server binaries (`binDir`, see
+ * postgresBinaries()) serve tools that lag behind PostgreSQL; a standby
+ * needs the same `binDir` as its primary.
  */
 export interface PostgresServer {
   readonly name: string;
