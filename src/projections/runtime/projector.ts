@@ -108,13 +108,19 @@ export class Projector {
       });
       // An idle connection's failure is an 'error' event; without a listener it would crash the process.
       client.on('error', () => undefined);
+      let live = false;
+      client.once('end', () => (live = false));
       try {
         await client.connect();
+        live = true;
         if (await this.acquire(client)) await this.lead(client);
       } catch (error) {
         if (!this.stopping) this.options.logger?.warn(`projector: ${describe(error)}; retrying in ${this.options.standbyRetryMs} ms`);
       } finally {
-        await client.query(RELEASE_LEADER_LOCK, [this.projection]).catch(() => undefined);
+        // Only a live session is asked to release its lock (a dead one took it along). pg queues a query on a
+        // client whose connection was closed while connecting (a proxy or Service that accepted, then found no
+        // server) and never answers it: this loop would hang there for good, and no replica would project again.
+        if (live) await client.query(RELEASE_LEADER_LOCK, [this.projection]).catch(() => undefined);
         await client.end().catch(() => undefined);
       }
       if (!this.stopping) await this.pause(this.options.standbyRetryMs);

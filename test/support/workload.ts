@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { boxStl } from '../../support/stl';
+import { boxStl } from './stl';
 import { call, type CallResult } from './replica';
 
 /** A command the platform acknowledged (2xx): the event it must have left at `revision`. */
@@ -9,6 +9,10 @@ export interface AcknowledgedCommand {
   command: string;
   eventType: string;
   revision: number | undefined;
+  /** Date.now() when the acknowledgement arrived. */
+  at: number;
+  /** Date.now() when the command was first sent (before any retry). */
+  sentAt: number;
 }
 
 export interface WorkloadStats {
@@ -80,8 +84,9 @@ export class Workload {
   }
 
   /** One logical command: retried on another replica while the answer says "not now"; undefined when given up. */
-  private async command(method: string, path: string, token: string, options: { json?: unknown; body?: Buffer } = {}): Promise<CallResult | undefined> {
+  private async command(method: string, path: string, token: string, options: { json?: unknown; body?: Buffer } = {}): Promise<(CallResult & { sentAt: number }) | undefined> {
     const key = randomUUID();
+    const sentAt = Date.now();
     const deadline = Date.now() + COMMAND_PATIENCE_MS;
     for (;;) {
       const headers = method === 'POST' ? { 'idempotency-key': key } : undefined;
@@ -90,7 +95,7 @@ export class Workload {
       this.stats.commands += 1;
       const code = (result.body as { code?: string } | undefined)?.code;
       const retryable = result.status === 0 || result.status >= 500 || code === 'IDEMPOTENT_REQUEST_IN_PROGRESS';
-      if (!retryable) return result;
+      if (!retryable) return { ...result, sentAt };
       if (Date.now() > deadline) {
         this.stats.abandoned += 1;
         return undefined;
@@ -100,10 +105,10 @@ export class Workload {
     }
   }
 
-  private record(orderId: string, command: string, eventType: string, result: CallResult | undefined): boolean {
+  private record(orderId: string, command: string, eventType: string, result: (CallResult & { sentAt: number }) | undefined): boolean {
     if (!result || result.status < 200 || result.status >= 300) return false;
     const revision = (result.body as { revision?: unknown } | undefined)?.revision;
-    this.acknowledged.push({ orderId, command, eventType, revision: typeof revision === 'number' ? revision : undefined });
+    this.acknowledged.push({ orderId, command, eventType, revision: typeof revision === 'number' ? revision : undefined, at: Date.now(), sentAt: result.sentAt });
     return true;
   }
 

@@ -1,13 +1,13 @@
 import { request as httpRequest } from 'node:http';
-import { findFreePort } from '../../../src/infrastructure/database/embedded-postgres';
-import { JwtService } from '../../../src/infrastructure/auth/jwt.service';
-import type { UserRole } from '../../../src/infrastructure/auth/principal';
-import { type AppProcess, spawnBuiltApp } from '../../support/pricing-process';
-import { until } from '../../support/until';
-import { TEST_CARRIER_SECRET, TEST_JWT_SECRET } from '../../support/test-app';
+import { findFreePort } from '../../src/infrastructure/database/free-port';
+import { JwtService } from '../../src/infrastructure/auth/jwt.service';
+import type { UserRole } from '../../src/infrastructure/auth/principal';
+import { type AppProcess, spawnBuiltApp } from './pricing-process';
+import { until } from './until';
+import { TEST_CARRIER_SECRET, TEST_JWT_SECRET } from './test-app';
 
 /** Compiles src into dist once per test file: the replicas run the built app, as in production. */
-export { buildApp } from '../../support/pricing-process';
+export { buildApp } from './pricing-process';
 
 export interface Replica extends AppProcess {
   baseUrl: string;
