@@ -220,7 +220,7 @@ if (skipReason) console.warn(`[recovery] SKIPPED point-in-time recovery: ${skipR
         ).rows;
       const projected = await snapshot();
       const rebuildStarted = Date.now();
-      const output = execFileSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'projections', 'rebuild', 'rebuild-cli.js')], {
+      const output = execFileSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'cli', 'projections-rebuild.js')], {
         env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: restored.url('app'), LOG_LEVEL: 'warn' },
         stdio: ['ignore', 'pipe', 'pipe'],
       }).toString();
