@@ -7,6 +7,7 @@ import { SHOP_MY_ORDERS_PAGE } from '../src/modules/shop/orders-list/shop-orders
 import { OVERDUE_COUNTS, OVERDUE_ORDERS } from '../src/modules/support/stuck/stuck-orders.repository';
 import { EVENTS_OF_REQUEST } from '../src/projections/read-models';
 import { ORDER_STATUSES } from '../src/shared/order-lifecycle';
+import { type PlanNode, planOf } from './support/query-plans';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 /**
@@ -16,17 +17,6 @@ import { createTestDatabase, type TestDatabase } from './support/test-database';
  * statuses x page-size rows). The rows are written directly here: this
  * checks plans, not the projector.
  */
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
-
 /** A node that reads orders_current's rows, however it does it. */
 const readsOrders = (node: PlanNode) => node['Relation Name'] === 'orders_current';
 
@@ -66,17 +56,7 @@ describe('orders_current query plans', () => {
     await database?.drop();
   });
 
-  async function plan(statement: { text: string }, values: Array<string | number | null | string[]>): Promise<PlanNode[]> {
-    const name = `explain_${Math.random().toString(36).slice(2)}`;
-    await sql.query(`PREPARE ${name} AS ${statement.text}`);
-    try {
-      const literals = values.map((value) => (value === null ? 'NULL' : `'${(Array.isArray(value) ? `{${value.join(',')}}` : String(value)).replace(/'/g, "''")}'`));
-      const { rows } = await sql.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(${literals.join(', ')})`);
-      return nodes(rows[0]!['QUERY PLAN'][0]!.Plan);
-    } finally {
-      await sql.query(`DEALLOCATE ${name}`);
-    }
-  }
+  const plan = (statement: { text: string }, values: Array<string | number | null | string[]>, generic = false): Promise<PlanNode[]> => planOf(sql, statement, values, generic);
 
   function expectIndexOnly(all: PlanNode[], index: string): void {
     const scans = all.filter(readsOrders);
@@ -102,13 +82,8 @@ describe('orders_current query plans', () => {
   });
 
   it('MES dashboard page: the generic plan (named statements switch to it after five runs) is the same index walk', async () => {
-    await sql.query('SET plan_cache_mode = force_generic_plan');
-    try {
-      const generic = await plan(DASHBOARD_PAGE, [['SUBMITTED', 'MANUFACTURING_APPROVED'], '-infinity', '00000000-0000-0000-0000-000000000000', 51, null, null]);
-      expectIndexOnly(generic, 'orders_current_dashboard_idx');
-    } finally {
-      await sql.query('RESET plan_cache_mode');
-    }
+    const generic = await plan(DASHBOARD_PAGE, [['SUBMITTED', 'MANUFACTURING_APPROVED'], '-infinity', '00000000-0000-0000-0000-000000000000', 51, null, null], true);
+    expectIndexOnly(generic, 'orders_current_dashboard_idx');
   });
 
   it('CRM list: an index range scan per status, newest first', async () => {
